@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The x86_64 bzImage loader for `kexec_file_load(2)`, in Rust.
+//!
+//! It does what `arch/x86/kernel/kexec-bzimage64.c` does, one function per
+//! concern as there, and sits before it in `kexec_file_loaders[]`. Where it
+//! differs (EFI-booted machines are left to the C loader for now), the
+//! documentation in `Documentation/admin-guide/kexec-rust.rst` says so.
+
+use kernel::{
+    alloc::{flags::GFP_KERNEL, KVec},
+    c_str,
+    error::code::*,
+    kexec::{
+        self,
+        bzimage::{self, bp, BootParams, LoadError, ParamsLayout, SetupHeader},
+        x86, Image, Placement,
+    },
+    kexec_dprintk,
+    prelude::*,
+};
+
+const __LOG_PREFIX: &[u8] = b"kexec-bzImage64-rs\0";
+
+/// Lowest physical addresses of the segments, as in the C loader.
+const MIN_PURGATORY_ADDR: usize = 0x3000;
+const MIN_BOOTPARAM_ADDR: usize = 0x3000;
+const MIN_KERNEL_LOAD_ADDR: usize = 0x100000;
+const MIN_INITRD_LOAD_ADDR: usize = 0x1000000;
+const PAGE_SIZE: usize = kernel::page::PAGE_SIZE;
+
+struct BzImage64;
+
+/// The running kernel as far as probing cares.
+fn host() -> bzimage::Host {
+    bzimage::Host { la57: x86::la57() }
+}
+
+fn load_error(e: LoadError) -> Error {
+    pr_err!("{}\n", e.message());
+    if e.is_einval() {
+        EINVAL
+    } else {
+        ENOEXEC
+    }
+}
+
+/// Copies the setup header and the parts of the running kernel's
+/// `boot_params` the next kernel needs (`setup_boot_parameters()` in C, but
+/// for the setup_data entries, which need the segment's address).
+fn setup_boot_parameters(p: &mut BootParams<'_>, image: &[u8], hdr: &SetupHeader) -> Result {
+    p.copy_setup_header(image, hdr).ok_or(ENOEXEC)?;
+    let cur = x86::boot_params();
+    p.put(bp::HARDWARE_SUBARCH, &cur[bp::HARDWARE_SUBARCH..bp::HARDWARE_SUBARCH + 4]);
+    p.put(bp::SCREEN_INFO, x86::screen_info());
+    p.put(bp::ACPI_RSDP_ADDR, &cur[bp::ACPI_RSDP_ADDR..bp::ACPI_RSDP_ADDR + 8]);
+    p.clear(bp::APM_BIOS_INFO, bp::APM_BIOS_INFO_SIZE);
+    p.clear(bp::HD0_INFO, bp::HD_INFO_SIZE);
+    p.clear(bp::HD1_INFO, bp::HD_INFO_SIZE);
+    setup_e820_entries(p);
+    p.put(bp::EDDBUF, &cur[bp::EDDBUF..bp::EDDBUF + bp::EDDBUF_SIZE]);
+    p.put_u8(bp::EDDBUF_ENTRIES, cur[bp::EDDBUF_ENTRIES]);
+    p.put(bp::EDD_MBR_SIG_BUFFER, &cur[bp::EDD_MBR_SIG_BUFFER..bp::EDD_MBR_SIG_BUFFER + bp::EDD_MBR_SIG_BUFFER_SIZE]);
+    Ok(())
+}
+
+/// The e820 table and the memory size fields.
+fn setup_e820_entries(p: &mut BootParams<'_>) {
+    let n = p.set_e820(x86::e820_kexec());
+    kexec_dprintk!("E820 memmap:\n");
+    for i in 0..n {
+        let off = bp::E820_TABLE + i * bzimage::E820_ENTRY_SIZE;
+        let b = p.bytes();
+        let (addr, size, typ) = (
+            bzimage::read_u64(b, off).unwrap_or(0),
+            bzimage::read_u64(b, off + 8).unwrap_or(0),
+            bzimage::read_u32(b, off + 16).unwrap_or(0),
+        );
+        kexec_dprintk!("{:016x}-{:016x} ({})\n", addr, addr.wrapping_add(size).wrapping_sub(1), typ);
+    }
+}
+
+/// The RNG seed setup_data entry, when the RNG is ready.
+fn setup_rng_seed(p: &mut BootParams<'_>, load_addr: u64, offset: usize) -> Result {
+    let mut seed = [0u8; bzimage::RNG_SEED_LENGTH];
+    if kexec::random_seed(&mut seed) {
+        p.push_setup_data(load_addr, offset, bzimage::SETUP_RNG_SEED, &seed).ok_or(EINVAL)?;
+    }
+    Ok(())
+}
+
+/// The purgatory's registers: entry at the kernel's 64-bit entry point,
+/// `boot_params` in `%rsi`, the purgatory's own stack.
+fn setup_purgatory_regs(image: &mut Image<'_>, params_addr: usize, kernel_addr: usize) -> Result {
+    let mut regs: x86::EntryRegs = image.purgatory_get(c_str!("entry64_regs"))?;
+    regs.rbx = 0; // Bootstrap processor.
+    regs.rsi = params_addr as u64;
+    regs.rip = kernel_addr as u64 + 0x200;
+    regs.rsp = match image.purgatory_symbol_addr(c_str!("stack_end")) {
+        Ok(a) => a as u64,
+        Err(_) => {
+            pr_err!("Could not find address of symbol stack_end\n");
+            return Err(EINVAL);
+        }
+    };
+    image.purgatory_set(c_str!("entry64_regs"), &regs)
+}
+
+#[vtable]
+impl kexec::Loader for BzImage64 {
+    type Data = ();
+
+    fn probe(image: &[u8]) -> Result {
+        if !x86::rust_loader_enabled() {
+            pr_debug!("disabled (kexec_rust_loader=0)\n");
+            return Err(ENOEXEC);
+        }
+        if x86::efi_booted() {
+            // EFI memory map and runtime setup_data are not done here yet.
+            pr_debug!("booted through EFI: leaving the image to the C loader\n");
+            return Err(ENOEXEC);
+        }
+        match SetupHeader::probe(image, host()) {
+            Ok(_) => {
+                pr_debug!("It's a relocatable bzImage64\n");
+                Ok(())
+            }
+            Err(e) => {
+                pr_err!("{}\n", e.message());
+                Err(ENOEXEC)
+            }
+        }
+    }
+
+    fn load(image: &mut Image<'_>) -> Result<()> {
+        let kernel = image.kernel();
+        let hdr = SetupHeader::probe(kernel, host()).map_err(|_| ENOEXEC)?;
+        let kernel_range = bzimage::kernel_range(&hdr, kernel.len()).map_err(load_error)?;
+        let cmdline = image.cmdline();
+        bzimage::check_cmdline(&hdr, cmdline.len()).map_err(load_error)?;
+        if image.is_crash() {
+            // Kconfig keeps this loader away from CRASH_DUMP kernels.
+            return Err(EINVAL);
+        }
+
+        let purgatory = image.load_purgatory(Placement::high(MIN_PURGATORY_ADDR, 0)).map_err(|e| {
+            pr_err!("Loading purgatory failed\n");
+            e
+        })?;
+        kexec_dprintk!("Loaded purgatory at 0x{:x}\n", purgatory);
+
+        // boot_params, command line and setup_data share one segment.
+        let layout = ParamsLayout::new(cmdline.len(), 0, false).ok_or(EINVAL)?;
+        let mut buf = KVec::with_capacity(layout.size, GFP_KERNEL)?;
+        buf.resize(layout.size, 0, GFP_KERNEL)?;
+        let params = image.add_owned_segment(buf, layout.size, Placement::high(MIN_BOOTPARAM_ADDR, 16))?;
+        let params_addr = params.mem;
+        kexec_dprintk!(
+            "Loaded boot_param, command line and misc at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
+            params_addr,
+            layout.size,
+            layout.size
+        );
+
+        let memsz = (hdr.init_size as usize).next_multiple_of(PAGE_SIZE);
+        let min = (hdr.pref_address as usize).max(MIN_KERNEL_LOAD_ADDR);
+        let kernel_addr =
+            image.add_kernel_segment(kernel_range.clone(), memsz, Placement::high(min, hdr.kernel_alignment as usize))?;
+        kexec_dprintk!(
+            "Loaded 64bit kernel at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
+            kernel_addr,
+            kernel_range.len(),
+            memsz
+        );
+
+        let initrd = match image.initrd() {
+            Some(initrd) => {
+                let addr = image.add_initrd_segment(Placement::high(MIN_INITRD_LOAD_ADDR, PAGE_SIZE))?;
+                kexec_dprintk!(
+                    "Loaded initrd at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
+                    addr,
+                    initrd.len(),
+                    initrd.len()
+                );
+                Some((addr as u64, initrd.len() as u64))
+            }
+            None => None,
+        };
+
+        setup_purgatory_regs(image, params_addr, kernel_addr)?;
+
+        let mut p = BootParams::new(image.segment_buf(params)).ok_or(EINVAL)?;
+        setup_boot_parameters(&mut p, kernel, &hdr)?;
+        if let Some((addr, len)) = initrd {
+            p.set_initrd(addr, len);
+        }
+        p.set_cmdline(params_addr as u64, layout.cmdline_offset, b"", cmdline).ok_or(EINVAL)?;
+        p.put_u8(bp::TYPE_OF_LOADER, bzimage::LOADER_TYPE_KEXEC);
+        p.put_u8(bp::LOADFLAGS, 0);
+        // The EFI setup_data slot comes first when the kernel has EFI support,
+        // used or not (as in C).
+        let mut sd_offset = layout.setup_data_offset;
+        if cfg!(CONFIG_EFI) {
+            sd_offset += bzimage::SETUP_DATA_HDR_SIZE + bzimage::EFI_SETUP_DATA_SIZE;
+        }
+        setup_rng_seed(&mut p, params_addr as u64, sd_offset)?;
+        Ok(())
+    }
+}
+
+/// The loader's `struct kexec_file_ops`, listed first in `kexec_file_loaders[]`.
+#[no_mangle]
+#[used]
+pub static kexec_bzimage64_rust_ops: kexec::FileOps = kexec::create_file_ops::<BzImage64>();

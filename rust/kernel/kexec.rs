@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Image loaders for `kexec_file_load(2)`.
+//!
+//! A loader implements [`Loader`]; [`create_file_ops`] turns it into the
+//! `struct kexec_file_ops` that an architecture lists in
+//! `kexec_file_loaders[]`. The generic code in `kernel/kexec_file.c` reads
+//! the files, calls `probe` on each loader until one accepts, then `load`,
+//! copies the segments the loader placed into the new kernel's memory, and
+//! finally calls `cleanup`. Everything a loader touches during `load` goes
+//! through [`Image`], which owns the buffers behind the segments it places,
+//! so that they live exactly until `cleanup`.
+//!
+//! C header: [`include/linux/kexec.h`](srctree/include/linux/kexec.h)
+
+use crate::{
+    alloc::{flags::GFP_KERNEL, KBox, KVec},
+    bindings,
+    error::{code::*, to_result, Error, Result},
+    prelude::*,
+    str::CStr,
+    types::{AsBytes, FromBytes, Opaque},
+};
+use core::{
+    ffi::{c_char, c_int, c_ulong, c_void},
+    marker::PhantomData,
+    ops::Range,
+};
+
+pub mod bzimage;
+#[cfg(CONFIG_X86_64)]
+pub mod x86;
+
+/// Whether the running `kexec_file_load(2)` call asked for `KEXEC_FILE_DEBUG`.
+pub fn debug_enabled() -> bool {
+    // SAFETY: `kexec_file_dbg_print` is a `bool` that lives for the whole
+    // kernel run; it is only written by `kexec_file_load()` with
+    // `kexec_lock` held, the same lock every loader callback runs under, so
+    // this read cannot race with a write.
+    unsafe { core::ptr::addr_of!(bindings::kexec_file_dbg_print).read() }
+}
+
+/// Prints with `pr_info!` when the `kexec_file_load(2)` call asked for
+/// `KEXEC_FILE_DEBUG`, like C's `kexec_dprintk()`.
+#[macro_export]
+macro_rules! kexec_dprintk {
+    ($($arg:tt)*) => {
+        if $crate::kexec::debug_enabled() {
+            $crate::pr_info!($($arg)*);
+        }
+    };
+}
+
+/// Fills `buf` with random bytes if the kernel's RNG is initialized, as the
+/// seed a loader hands to the next kernel; `false` if it is not.
+pub fn random_seed(buf: &mut [u8]) -> bool {
+    // SAFETY: `rng_is_initialized()` has no preconditions.
+    if !unsafe { bindings::rng_is_initialized() } {
+        return false;
+    }
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes.
+    unsafe { bindings::get_random_bytes(buf.as_mut_ptr().cast(), buf.len()) };
+    true
+}
+
+/// Where in physical memory a segment may be placed.
+#[derive(Debug, Clone, Copy)]
+pub struct Placement {
+    /// Lowest acceptable physical address.
+    pub min: usize,
+    /// Highest acceptable physical address.
+    pub max: usize,
+    /// Alignment of the start (raised to `PAGE_SIZE` by the core).
+    pub align: usize,
+    /// Search from the top of memory down.
+    pub top_down: bool,
+}
+
+impl Placement {
+    /// Anywhere at or above `min`, aligned to `align`, as high as possible.
+    pub const fn high(min: usize, align: usize) -> Self {
+        Self {
+            min,
+            max: usize::MAX,
+            align,
+            top_down: true,
+        }
+    }
+}
+
+/// A segment whose contents are a buffer the loader built; returned by
+/// [`Image::add_owned_segment`] to reach the buffer again.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnedSegment {
+    index: usize,
+    /// Physical address the segment was placed at.
+    pub mem: usize,
+}
+
+/// A kernel image being loaded through `kexec_file_load(2)`, as seen by a
+/// [`Loader`]'s `load`.
+///
+/// # Invariants
+///
+/// `ptr` points to a valid `struct kimage` in file mode, for which
+/// `kexec_file_load()` is running the loader's `load` callback with
+/// `kexec_lock` held. `kernel`, `initrd` and `cmdline` are the image's
+/// `kernel_buf`, `initrd_buf` and `cmdline_buf`, which stay allocated and
+/// unchanged until the loader's `cleanup` has run. Every segment placed with
+/// an owned buffer has that buffer in `owned`, whose heap storage is never
+/// reallocated or freed before `cleanup` or a failed `load`.
+pub struct Image<'a> {
+    ptr: *mut bindings::kimage,
+    kernel: &'a [u8],
+    initrd: Option<&'a [u8]>,
+    cmdline: &'a [u8],
+    owned: KVec<KVec<u8>>,
+}
+
+impl<'a> Image<'a> {
+    /// The kernel file.
+    pub fn kernel(&self) -> &'a [u8] {
+        self.kernel
+    }
+
+    /// The initrd file, if one was given.
+    pub fn initrd(&self) -> Option<&'a [u8]> {
+        self.initrd
+    }
+
+    /// The command line, its NUL included; empty when none was given.
+    pub fn cmdline(&self) -> &'a [u8] {
+        self.cmdline
+    }
+
+    /// Whether this is a crash (kdump) kernel.
+    pub fn is_crash(&self) -> bool {
+        // SAFETY: By the type invariant `ptr` is valid.
+        unsafe { (*self.ptr).type_() == bindings::KEXEC_TYPE_CRASH }
+    }
+
+    /// Number of segments placed so far.
+    pub fn nr_segments(&self) -> usize {
+        // SAFETY: By the type invariant `ptr` is valid.
+        unsafe { (*self.ptr).nr_segments as usize }
+    }
+
+    /// Places one segment; `buf` must stay valid until cleanup.
+    ///
+    /// # Safety
+    ///
+    /// `buf` must point to `bufsz` readable bytes that stay valid and
+    /// unmoved until the loader's `cleanup` or until `load` fails.
+    unsafe fn add_raw(&mut self, buf: *const u8, bufsz: usize, memsz: usize, p: Placement) -> Result<usize> {
+        if bufsz > memsz {
+            return Err(EINVAL);
+        }
+        let mut kbuf = bindings::kexec_buf {
+            image: self.ptr,
+            buffer: buf as *mut c_void,
+            bufsz: bufsz as c_ulong,
+            mem: 0, // KEXEC_BUF_MEM_UNKNOWN: let the core find a hole.
+            memsz: memsz as c_ulong,
+            buf_align: p.align as c_ulong,
+            buf_min: p.min as c_ulong,
+            buf_max: p.max as c_ulong,
+            top_down: p.top_down,
+        };
+        // SAFETY: `kbuf.image` is valid by the type invariant; the core
+        // stores `buffer` in the segment list, which the caller keeps valid.
+        to_result(unsafe { bindings::kexec_add_buffer(&mut kbuf) })?;
+        Ok(kbuf.mem as usize)
+    }
+
+    /// Places a segment holding `range` of the kernel file, `memsz` bytes in
+    /// memory; returns its physical address.
+    pub fn add_kernel_segment(&mut self, range: Range<usize>, memsz: usize, p: Placement) -> Result<usize> {
+        let part = self.kernel.get(range).ok_or(EINVAL)?;
+        // SAFETY: `part` is inside `kernel_buf`, which by the type invariant
+        // stays valid until cleanup.
+        unsafe { self.add_raw(part.as_ptr(), part.len(), memsz, p) }
+    }
+
+    /// Places a segment holding the whole initrd; returns its physical
+    /// address, or `EINVAL` when there is no initrd.
+    pub fn add_initrd_segment(&mut self, p: Placement) -> Result<usize> {
+        let initrd = self.initrd.ok_or(EINVAL)?;
+        // SAFETY: `initrd` is `initrd_buf`, which by the type invariant stays
+        // valid until cleanup.
+        unsafe { self.add_raw(initrd.as_ptr(), initrd.len(), initrd.len(), p) }
+    }
+
+    /// Places a segment whose contents are `buf`, `memsz` bytes in memory.
+    /// The image keeps `buf` until cleanup; [`Image::segment_buf`] reaches it
+    /// again, for what can only be written once the address is known.
+    pub fn add_owned_segment(&mut self, buf: KVec<u8>, memsz: usize, p: Placement) -> Result<OwnedSegment> {
+        let index = self.owned.len();
+        // Reserve first: once placed, the buffer must not be dropped.
+        self.owned.push(buf, GFP_KERNEL)?;
+        let b = &self.owned[index];
+        let (ptr, len) = (b.as_ptr(), b.len());
+        // SAFETY: `ptr` is the heap storage of a vector now owned by
+        // `self.owned`, which never reallocates or frees its elements' storage
+        // before cleanup (type invariant); moving the `KVec` inside the outer
+        // vector does not move that storage.
+        match unsafe { self.add_raw(ptr, len, memsz, p) } {
+            Ok(mem) => Ok(OwnedSegment { index, mem }),
+            Err(e) => {
+                // Not placed: nothing refers to it.
+                self.owned.pop();
+                Err(e)
+            }
+        }
+    }
+
+    /// The contents of a segment placed with [`Image::add_owned_segment`].
+    pub fn segment_buf(&mut self, seg: OwnedSegment) -> &mut [u8] {
+        &mut self.owned[seg.index]
+    }
+
+    /// Loads the kernel's built-in purgatory as a segment; returns its
+    /// physical address.
+    pub fn load_purgatory(&mut self, p: Placement) -> Result<usize> {
+        let mut kbuf = bindings::kexec_buf {
+            image: self.ptr,
+            buffer: core::ptr::null_mut(),
+            bufsz: 0,
+            mem: 0,
+            memsz: 0,
+            buf_align: p.align as c_ulong,
+            buf_min: p.min as c_ulong,
+            buf_max: p.max as c_ulong,
+            top_down: p.top_down,
+        };
+        // SAFETY: `ptr` is valid by the type invariant; the purgatory buffer
+        // is owned by the image and freed by the core after cleanup.
+        to_result(unsafe { bindings::kexec_load_purgatory(self.ptr, &mut kbuf) })?;
+        Ok(kbuf.mem as usize)
+    }
+
+    /// Reads purgatory symbol `name` (its size must be `size_of::<T>()`).
+    pub fn purgatory_get<T: FromBytes + AsBytes + Default>(&self, name: &CStr) -> Result<T> {
+        let mut v = T::default();
+        let size = u32::try_from(core::mem::size_of::<T>()).map_err(|_| EINVAL)?;
+        // SAFETY: `ptr` is valid by the type invariant (purgatory loaded or
+        // not: the core checks); `v` is valid for `size` bytes of writes and
+        // any bytes are a valid `T` (`FromBytes`).
+        to_result(unsafe {
+            bindings::kexec_purgatory_get_set_symbol(self.ptr, name.as_char_ptr(), (&mut v as *mut T).cast(), size, true)
+        })?;
+        Ok(v)
+    }
+
+    /// Writes purgatory symbol `name` (its size must be `size_of::<T>()`).
+    pub fn purgatory_set<T: AsBytes>(&mut self, name: &CStr, v: &T) -> Result {
+        let size = u32::try_from(core::mem::size_of::<T>()).map_err(|_| EINVAL)?;
+        // SAFETY: `ptr` is valid by the type invariant; with `get_value`
+        // false the core only reads `size` bytes from `v`, which are
+        // initialized (`AsBytes`).
+        to_result(unsafe {
+            bindings::kexec_purgatory_get_set_symbol(self.ptr, name.as_char_ptr(), (v as *const T).cast_mut().cast(), size, false)
+        })
+    }
+
+    /// The physical address purgatory symbol `name` will have.
+    pub fn purgatory_symbol_addr(&self, name: &CStr) -> Result<usize> {
+        // SAFETY: `ptr` is valid by the type invariant.
+        let p = unsafe { bindings::kexec_purgatory_get_symbol_addr(self.ptr, name.as_char_ptr()) };
+        Ok(crate::error::from_err_ptr(p)? as usize)
+    }
+}
+
+/// An image loader for `kexec_file_load(2)`.
+///
+/// Mirrors `struct kexec_file_ops`; [`create_file_ops`] builds that.
+#[vtable]
+pub trait Loader {
+    /// What `load` hands to `cleanup`.
+    type Data;
+
+    /// Whether the file is an image this loader takes. Anything else must
+    /// be `ENOEXEC`, so that the next loader (or user space) tries.
+    fn probe(image: &[u8]) -> Result;
+
+    /// Places the segments of a probed image.
+    fn load(image: &mut Image<'_>) -> Result<Self::Data>;
+
+    /// Called after the segments were copied (or the load failed later on);
+    /// the segment buffers are freed right after it returns.
+    fn cleanup(_data: Self::Data) -> Result {
+        Ok(())
+    }
+
+    /// Verifies the image's signature.
+    fn verify_sig(_image: &[u8]) -> Result {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// What a successful `load` leaves in `image->image_loader_data`.
+struct Loaded<T: Loader> {
+    data: T::Data,
+    _buffers: KVec<KVec<u8>>,
+}
+
+/// The `struct kexec_file_ops` of a [`Loader`].
+#[repr(transparent)]
+pub struct FileOps(bindings::kexec_file_ops);
+
+// SAFETY: A `FileOps` only holds function pointers and is never written.
+unsafe impl Sync for FileOps {}
+
+struct Adapter<T: Loader>(PhantomData<T>);
+
+/// Builds a byte slice from a buffer the core hands to a callback.
+///
+/// # Safety
+///
+/// `buf` is null with `len` 0, or points to `len` readable bytes that stay
+/// valid and unchanged for `'a`.
+unsafe fn buf_slice<'a>(buf: *const c_char, len: c_ulong) -> &'a [u8] {
+    if buf.is_null() || len == 0 {
+        return &[];
+    }
+    // SAFETY: By the function's safety requirements.
+    unsafe { core::slice::from_raw_parts(buf.cast(), len as usize) }
+}
+
+impl<T: Loader> Adapter<T> {
+    /// # Safety
+    ///
+    /// Called by the core with the kernel file (`kernel_buf`, `len`).
+    unsafe extern "C" fn probe_callback(buf: *const c_char, len: c_ulong) -> c_int {
+        // SAFETY: The core passes `kernel_buf` and its length; it stays valid
+        // during the call.
+        let image = unsafe { buf_slice(buf, len) };
+        match T::probe(image) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by `kexec_file_load()` with `kexec_lock` held, for a valid file
+    /// mode `image`, whose `kernel_buf`/`initrd_buf`/`cmdline_buf` (and their
+    /// lengths) are the other arguments.
+    unsafe extern "C" fn load_callback(
+        image: *mut bindings::kimage,
+        kernel: *mut c_char,
+        kernel_len: c_ulong,
+        initrd: *mut c_char,
+        initrd_len: c_ulong,
+        cmdline: *mut c_char,
+        cmdline_len: c_ulong,
+    ) -> *mut c_void {
+        let mut img = Image {
+            ptr: image,
+            // SAFETY: These are the image's buffers; the core frees them only
+            // in `kimage_file_post_load_cleanup()`, after our cleanup runs.
+            kernel: unsafe { buf_slice(kernel, kernel_len) },
+            // SAFETY: As above.
+            initrd: (!initrd.is_null()).then(|| unsafe { buf_slice(initrd, initrd_len) }),
+            // SAFETY: As above.
+            cmdline: unsafe { buf_slice(cmdline, cmdline_len) },
+            owned: KVec::new(),
+        };
+        let data = match T::load(&mut img) {
+            Ok(d) => d,
+            Err(e) => return e.to_ptr(),
+        };
+        match KBox::new(
+            Loaded::<T> {
+                data,
+                _buffers: img.owned,
+            },
+            GFP_KERNEL,
+        ) {
+            // The core `kfree()`s `image_loader_data` after cleanup, which
+            // fits a `KBox` allocation (kmalloc).
+            Ok(b) => KBox::into_raw(b).cast(),
+            // The load fails: the core frees the image without reading any
+            // segment, so dropping the buffers here is fine.
+            Err(_) => ENOMEM.to_ptr(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// `data` is null or what `load_callback` returned for this loader; the
+    /// core calls this once for it and then `kfree()`s it.
+    unsafe extern "C" fn cleanup_callback(data: *mut c_void) -> c_int {
+        if data.is_null() {
+            return 0;
+        }
+        // SAFETY: `data` came from `KBox::into_raw` of a `Loaded<T>` and is
+        // read once; the core frees the allocation itself right after.
+        let loaded = unsafe { core::ptr::read(data.cast::<Loaded<T>>()) };
+        let Loaded { data, _buffers } = loaded;
+        let ret = T::cleanup(data);
+        drop(_buffers);
+        match ret {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core with the kernel file (`kernel_buf`, `len`).
+    #[cfg(CONFIG_KEXEC_SIG)]
+    unsafe extern "C" fn verify_sig_callback(buf: *const c_char, len: c_ulong) -> c_int {
+        // SAFETY: The core passes `kernel_buf` and its length.
+        let image = unsafe { buf_slice(buf, len) };
+        match T::verify_sig(image) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
+    }
+}
+
+/// Builds the `struct kexec_file_ops` of loader `T`.
+///
+/// ```ignore
+/// #[no_mangle]
+/// pub static kexec_bzimage64_rust_ops: kexec::FileOps = kexec::create_file_ops::<BzImage64>();
+/// ```
+pub const fn create_file_ops<T: Loader>() -> FileOps {
+    FileOps(bindings::kexec_file_ops {
+        probe: Some(Adapter::<T>::probe_callback),
+        load: Some(Adapter::<T>::load_callback),
+        cleanup: Some(Adapter::<T>::cleanup_callback),
+        #[cfg(CONFIG_KEXEC_SIG)]
+        verify_sig: if T::HAS_VERIFY_SIG {
+            Some(Adapter::<T>::verify_sig_callback)
+        } else {
+            None
+        },
+    })
+}
+
+/// Maps an errno the C code returns to an [`Error`].
+pub fn errno(e: u32) -> Error {
+    Error::from_errno(-(e as c_int))
+}

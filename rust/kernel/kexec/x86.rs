@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What an x86_64 image loader reads from the running kernel.
+//!
+//! The running kernel's `boot_params`, `screen_info` and kexec e820 table,
+//! its paging mode and EFI state, and the purgatory's entry registers.
+//!
+//! C headers: [`arch/x86/include/asm/setup.h`](srctree/arch/x86/include/asm/setup.h),
+//! [`arch/x86/include/asm/e820/api.h`](srctree/arch/x86/include/asm/e820/api.h),
+//! [`arch/x86/include/asm/kexec.h`](srctree/arch/x86/include/asm/kexec.h)
+
+use super::bzimage::{self, bp};
+use crate::{
+    bindings,
+    types::{AsBytes, FromBytes},
+};
+use core::mem::{offset_of, size_of};
+
+/// Offset of a `boot_params.hdr` field.
+macro_rules! hdr_off {
+    ($f:ident) => {
+        offset_of!(bindings::boot_params, hdr) + offset_of!(bindings::setup_header, $f)
+    };
+}
+
+// The byte layout of `bzimage` is the C layout.
+const _: () = {
+    assert!(size_of::<bindings::boot_params>() == bzimage::BOOT_PARAMS_SIZE);
+    assert!(offset_of!(bindings::boot_params, hdr) == bzimage::SETUP_HDR_OFFSET);
+    assert!(offset_of!(bindings::boot_params, screen_info) == bp::SCREEN_INFO);
+    assert!(size_of::<bindings::screen_info>() == bp::SCREEN_INFO_SIZE);
+    assert!(offset_of!(bindings::screen_info, ext_mem_k) == bp::EXT_MEM_K);
+    assert!(offset_of!(bindings::boot_params, apm_bios_info) == bp::APM_BIOS_INFO);
+    assert!(size_of::<bindings::apm_bios_info>() == bp::APM_BIOS_INFO_SIZE);
+    assert!(offset_of!(bindings::boot_params, acpi_rsdp_addr) == bp::ACPI_RSDP_ADDR);
+    assert!(offset_of!(bindings::boot_params, hd0_info) == bp::HD0_INFO);
+    assert!(offset_of!(bindings::boot_params, hd1_info) == bp::HD1_INFO);
+    assert!(offset_of!(bindings::boot_params, ext_ramdisk_image) == bp::EXT_RAMDISK_IMAGE);
+    assert!(offset_of!(bindings::boot_params, ext_ramdisk_size) == bp::EXT_RAMDISK_SIZE);
+    assert!(offset_of!(bindings::boot_params, ext_cmd_line_ptr) == bp::EXT_CMD_LINE_PTR);
+    assert!(offset_of!(bindings::boot_params, efi_info) == bp::EFI_INFO);
+    assert!(offset_of!(bindings::boot_params, alt_mem_k) == bp::ALT_MEM_K);
+    assert!(offset_of!(bindings::boot_params, e820_entries) == bp::E820_ENTRIES);
+    assert!(offset_of!(bindings::boot_params, eddbuf_entries) == bp::EDDBUF_ENTRIES);
+    assert!(offset_of!(bindings::boot_params, secure_boot) == bp::SECURE_BOOT);
+    assert!(offset_of!(bindings::boot_params, edd_mbr_sig_buffer) == bp::EDD_MBR_SIG_BUFFER);
+    assert!(offset_of!(bindings::boot_params, e820_table) == bp::E820_TABLE);
+    assert!(size_of::<bindings::boot_e820_entry>() == bzimage::E820_ENTRY_SIZE);
+    assert!(offset_of!(bindings::boot_params, eddbuf) == bp::EDDBUF);
+    assert!(size_of::<[bindings::edd_info; 6]>() == bp::EDDBUF_SIZE);
+    assert!(hdr_off!(setup_sects) == bp::SETUP_SECTS);
+    assert!(hdr_off!(boot_flag) == bp::BOOT_FLAG);
+    assert!(hdr_off!(jump) == bp::JUMP);
+    assert!(hdr_off!(header) == bp::HEADER);
+    assert!(hdr_off!(version) == bp::VERSION);
+    assert!(hdr_off!(type_of_loader) == bp::TYPE_OF_LOADER);
+    assert!(hdr_off!(loadflags) == bp::LOADFLAGS);
+    assert!(hdr_off!(ramdisk_image) == bp::RAMDISK_IMAGE);
+    assert!(hdr_off!(ramdisk_size) == bp::RAMDISK_SIZE);
+    assert!(hdr_off!(cmd_line_ptr) == bp::CMD_LINE_PTR);
+    assert!(hdr_off!(kernel_alignment) == bp::KERNEL_ALIGNMENT);
+    assert!(hdr_off!(xloadflags) == bp::XLOADFLAGS);
+    assert!(hdr_off!(cmdline_size) == bp::CMDLINE_SIZE);
+    assert!(hdr_off!(hardware_subarch) == bp::HARDWARE_SUBARCH);
+    assert!(hdr_off!(setup_data) == bp::SETUP_DATA);
+    assert!(hdr_off!(pref_address) == bp::PREF_ADDRESS);
+    assert!(hdr_off!(init_size) == bp::INIT_SIZE);
+    assert!(size_of::<bindings::setup_data>() == bzimage::SETUP_DATA_HDR_SIZE);
+    assert!(size_of::<bindings::efi_setup_data>() == bzimage::EFI_SETUP_DATA_SIZE);
+    assert!(bindings::SETUP_RNG_SEED == bzimage::SETUP_RNG_SEED);
+    assert!(bindings::E820_MAX_ENTRIES_ZEROPAGE as usize == bzimage::E820_MAX_ENTRIES_ZEROPAGE);
+    assert!(bindings::LOADED_HIGH as u8 == bzimage::LOADED_HIGH);
+    assert!(bindings::XLF_KERNEL_64 as u16 == bzimage::XLF_KERNEL_64);
+    assert!(bindings::XLF_CAN_BE_LOADED_ABOVE_4G as u16 == bzimage::XLF_CAN_BE_LOADED_ABOVE_4G);
+    assert!(bindings::XLF_5LEVEL as u16 == bzimage::XLF_5LEVEL);
+};
+
+/// The running kernel's `boot_params`, as bytes.
+pub fn boot_params() -> &'static [u8; bzimage::BOOT_PARAMS_SIZE] {
+    // SAFETY: `boot_params` is a static of exactly this size (checked above)
+    // that is filled during early boot, before any loader can run, and not
+    // written after `init` has started; every byte of it is initialized.
+    unsafe { &*core::ptr::addr_of!(bindings::boot_params).cast() }
+}
+
+/// The running kernel's `screen_info`, as bytes.
+pub fn screen_info() -> &'static [u8; bp::SCREEN_INFO_SIZE] {
+    // SAFETY: `screen_info` is a static of exactly this size (checked above),
+    // set up during early boot and only read afterwards by loaders; every
+    // byte is initialized.
+    unsafe { &*core::ptr::addr_of!(bindings::screen_info).cast() }
+}
+
+/// One entry of the e820 table kexec hands to the next kernel.
+pub type E820Entry = (u64, u64, u32);
+
+/// The e820 table for the next kernel (`e820_table_kexec`).
+pub fn e820_kexec() -> impl Iterator<Item = E820Entry> {
+    // SAFETY: `e820_table_kexec` points to a table set up during early boot
+    // that lives forever; kexec-time changes to it happen under `kexec_lock`,
+    // which the caller (a loader callback) holds.
+    let table = unsafe { bindings::e820_table_kexec };
+    // SAFETY: `table` is valid as above; the field may be unaligned (packed).
+    let n = unsafe { core::ptr::addr_of!((*table).nr_entries).read_unaligned() } as usize;
+    let n = n.min(bindings::E820_MAX_ENTRIES as usize);
+    (0..n).map(move |i| {
+        // SAFETY: `i < nr_entries <= E820_MAX_ENTRIES`, so the entry is inside
+        // the table; the entries are packed, hence unaligned reads.
+        unsafe {
+            let e = core::ptr::addr_of!((*table).entries[i]);
+            (
+                core::ptr::addr_of!((*e).addr).read_unaligned(),
+                core::ptr::addr_of!((*e).size).read_unaligned(),
+                core::ptr::addr_of!((*e).type_).read_unaligned() as u32,
+            )
+        }
+    })
+}
+
+/// Whether the running kernel uses 5-level paging.
+pub fn la57() -> bool {
+    // SAFETY: No preconditions.
+    unsafe { bindings::pgtable_l5_enabled() }
+}
+
+/// Whether the running kernel was booted through EFI.
+pub fn efi_booted() -> bool {
+    // SAFETY: No preconditions.
+    unsafe { bindings::efi_enabled(bindings::EFI_BOOT as _) }
+}
+
+/// The registers purgatory loads before it jumps to the new kernel
+/// (`struct kexec_entry64_regs`, the purgatory symbol `entry64_regs`).
+pub type EntryRegs = bindings::kexec_entry64_regs;
+
+// SAFETY: `kexec_entry64_regs` is 17 `u64`s: no padding, any bit pattern valid.
+unsafe impl FromBytes for EntryRegs {}
+// SAFETY: As above: no padding, all bytes initialized.
+unsafe impl AsBytes for EntryRegs {}
+const _: () = assert!(size_of::<EntryRegs>() == 17 * 8);
+
+/// Whether the Rust bzImage64 loader takes images (`kexec_rust_loader=`,
+/// also writable in `/sys/module/kernel/parameters/kexec_rust_loader`).
+#[cfg(CONFIG_KEXEC_BZIMAGE64_RUST)]
+pub fn rust_loader_enabled() -> bool {
+    // SAFETY: `kexec_rust_loader` is a `bool` that lives forever; the
+    // parameter code stores whole values to it, and a volatile read sees
+    // either the old or the new one.
+    unsafe { core::ptr::addr_of!(bindings::kexec_rust_loader).read_volatile() }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build one kernel flavour: scripts/kernel.sh NAME FRAGMENT...
+# The objects go to build/kernel-NAME (O=), the config is tinyconfig plus the
+# fragments, and every option a fragment asks for is checked in the result.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+name=$1; shift
+src=$top/build/src
+obj=$top/build/kernel-$name
+export PATH="$HOME/.cargo/bin:$PATH"
+kmake=(make -C "$src" O="$obj" LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc
+	-j"$(nproc)")
+
+die() { echo "kernel-$name: $*" >&2; exit 1; }
+
+frags=()
+for f in "$@"; do frags+=("$top/config/$f.config"); done
+mkdir -p "$obj"
+
+# Regenerate the config only when a fragment changed.
+sig=$(cat "${frags[@]}" | sha256sum | cut -c1-16)
+if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.config.frags" 2>/dev/null)" != "$sig" ]; then
+	echo "kernel-$name: configuring (tinyconfig + $*)"
+	"${kmake[@]}" -s tinyconfig >/dev/null
+	KCONFIG_CONFIG="$obj/.config" "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" \
+		"$obj/.config" "${frags[@]}" >"$obj/merge.log" 2>&1 || die "merge_config failed"
+	"${kmake[@]}" -s olddefconfig >/dev/null
+	bad=0
+	for f in "${frags[@]}"; do
+		while IFS= read -r line; do
+			case "$line" in
+			CONFIG_*=*)
+				opt=${line%%=*}
+				grep -qxF "$line" "$obj/.config" || {
+					echo "kernel-$name: $opt: asked ${line#*=} in $(basename "$f"), got: $(grep -E "^($opt=|# $opt is not set)" "$obj/.config" || echo unset)" >&2
+					bad=1
+				}
+				;;
+			"# CONFIG_"*" is not set")
+				opt=${line#\# }; opt=${opt%% *}
+				if grep -q "^$opt=" "$obj/.config"; then
+					echo "kernel-$name: $opt: asked unset in $(basename "$f"), got: $(grep "^$opt=" "$obj/.config")" >&2
+					bad=1
+				fi
+				;;
+			esac
+		done <"$f"
+	done
+	[ $bad = 0 ] || die "options above did not stick (dependencies missing?)"
+	echo "$sig" >"$obj/.config.frags"
+fi
+
+start=$(date +%s)
+"${kmake[@]}" bzImage >"$obj/build.log" 2>&1 || {
+	grep -E "error|Error|warning: unused" "$obj/build.log" | head -40 >&2
+	tail -20 "$obj/build.log" >&2
+	die "build failed (log: build/kernel-$name/build.log)"
+}
+echo "kernel-$name: bzImage ready ($(stat -c %s "$obj/arch/x86/boot/bzImage") bytes, $(( $(date +%s) - start )) s)"

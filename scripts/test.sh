@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The whole suite.  Every case prints one TAP line; the summary
+# "N passed, N failed" is the last line; build/results/test.tap keeps the TAP.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+results=build/results
+mkdir -p "$results"
+tap=$results/test.tap
+: >"$tap.body"
+
+emit() { echo "$1" | tee -a "$tap.body"; }
+
+# 1. Host tests: cargo test over the core-only parsers.
+if [ -f tools/testing/selftests/kexec/host/Cargo.toml ]; then
+	out=$results/host-cargo.log
+	CARGO_TARGET_DIR=$top/build/host-target cargo test \
+		--manifest-path tools/testing/selftests/kexec/host/Cargo.toml -- --test-threads=2 \
+		>"$out" 2>&1
+	rc=$?
+	n=$(grep -cE '^test .* \.\.\. (ok|FAILED)$' "$out")
+	if [ "$n" = 0 ]; then
+		emit "not ok - host_cargo_test (no test ran, rc=$rc)"
+		tail -20 "$out" | sed 's/^/# /'
+	fi
+	grep -E '^test .* \.\.\. (ok|FAILED)$' "$out" | while read -r _ name _ res; do
+		if [ "$res" = ok ]; then emit "ok - host: $name"; else emit "not ok - host: $name"; fi
+	done
+	[ $rc = 0 ] || grep -A5 -E '^---- ' "$out" | sed 's/^/# /'
+fi
+
+# 2. In-kernel unit tests (Rust doctests under KUnit) in one boot.
+python3 tools/testing/selftests/kexec/qemu/kunit.py | tee -a "$tap.body"
+
+# 3. QEMU end to end.
+python3 tools/testing/selftests/kexec/qemu/suite.py | tee -a "$tap.body"
+
+passed=$(grep -c '^ok ' "$tap.body")
+failed=$(grep -c '^not ok ' "$tap.body")
+{
+	echo "TAP version 13"
+	echo "1..$((passed + failed))"
+	awk '/^(not )?ok / { n++; sub(/^ok /, "ok " n " "); sub(/^not ok /, "not ok " n " ") } { print }' "$tap.body"
+} >"$tap"
+rm -f "$tap.body"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

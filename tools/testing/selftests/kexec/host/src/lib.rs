@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `core`-only parsers of `rust/kernel/kexec/`, built for the host so
+//! that `cargo test` and fuzz targets run the same code the kernel runs.
+
+#![no_std]
+
+#[path = "../../../../../../rust/kernel/kexec/bzimage.rs"]
+pub mod bzimage;

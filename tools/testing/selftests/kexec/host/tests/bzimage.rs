@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host tests of `rust/kernel/kexec/bzimage.rs`.
+
+use kexec_parsers::bzimage::*;
+
+const HOST: Host = Host { la57: false };
+
+/// A minimal image that passes probe: protocol 2.15, 64-bit, above 4G.
+fn valid_image(len: usize) -> Vec<u8> {
+    let mut img = vec![0u8; len];
+    img[bp::SETUP_SECTS] = 1;
+    img[bp::BOOT_FLAG..bp::BOOT_FLAG + 2].copy_from_slice(&0xaa55u16.to_le_bytes());
+    img[bp::JUMP + 1] = 0x6a; // header ends at 0x26c
+    img[bp::HEADER..bp::HEADER + 4].copy_from_slice(b"HdrS");
+    img[bp::VERSION..bp::VERSION + 2].copy_from_slice(&0x020fu16.to_le_bytes());
+    img[bp::LOADFLAGS] = LOADED_HIGH;
+    img[bp::XLOADFLAGS..bp::XLOADFLAGS + 2]
+        .copy_from_slice(&(XLF_KERNEL_64 | XLF_CAN_BE_LOADED_ABOVE_4G | XLF_5LEVEL).to_le_bytes());
+    img[bp::CMDLINE_SIZE..bp::CMDLINE_SIZE + 4].copy_from_slice(&2047u32.to_le_bytes());
+    img[bp::KERNEL_ALIGNMENT..bp::KERNEL_ALIGNMENT + 4].copy_from_slice(&0x200000u32.to_le_bytes());
+    img[bp::PREF_ADDRESS..bp::PREF_ADDRESS + 8].copy_from_slice(&0x1000000u64.to_le_bytes());
+    img[bp::INIT_SIZE..bp::INIT_SIZE + 4].copy_from_slice(&0x123456u32.to_le_bytes());
+    img
+}
+
+#[test]
+fn probe_accepts_valid_header() {
+    let hdr = SetupHeader::probe(&valid_image(4096), HOST).unwrap();
+    assert_eq!(hdr.version, 0x020f);
+    assert_eq!(hdr.cmdline_size, 2047);
+    assert_eq!(hdr.kernel_alignment, 0x200000);
+    assert_eq!(hdr.pref_address, 0x1000000);
+    assert_eq!(hdr.init_size, 0x123456);
+    assert_eq!(hdr.declared_len, 0x26c - 0x1f1);
+    assert_eq!(hdr.kern16_size(), 2 * 512);
+}
+
+#[test]
+fn probe_rejects_in_c_order() {
+    let img = valid_image(4096);
+    assert_eq!(SetupHeader::probe(&img[..1023], HOST), Err(ProbeError::TooShort));
+    assert!(SetupHeader::probe(&img[..1024], HOST).is_ok());
+
+    let mut bad = img.clone();
+    bad[bp::HEADER] = b'X';
+    bad[bp::BOOT_FLAG] = 0; // also bad: the magic is checked first
+    assert_eq!(SetupHeader::probe(&bad, HOST), Err(ProbeError::NotBzImage));
+
+    let mut bad = img.clone();
+    bad[bp::BOOT_FLAG] = 0;
+    bad[bp::VERSION] = 0; // also bad: the boot flag is checked first
+    assert_eq!(SetupHeader::probe(&bad, HOST), Err(ProbeError::NoBootSector));
+
+    let mut bad = img.clone();
+    bad[bp::VERSION..bp::VERSION + 2].copy_from_slice(&0x020bu16.to_le_bytes());
+    assert_eq!(SetupHeader::probe(&bad, HOST), Err(ProbeError::OldProtocol));
+    bad[bp::VERSION] = 0x0c;
+    assert!(SetupHeader::probe(&bad, HOST).is_ok(), "2.12 is enough");
+
+    let mut bad = img.clone();
+    bad[bp::LOADFLAGS] = 0;
+    assert_eq!(SetupHeader::probe(&bad, HOST), Err(ProbeError::NotLoadedHigh));
+
+    let mut bad = img.clone();
+    bad[bp::XLOADFLAGS] &= !(XLF_KERNEL_64 as u8);
+    assert_eq!(SetupHeader::probe(&bad, HOST), Err(ProbeError::NoKernel64));
+
+    let mut bad = img.clone();
+    bad[bp::XLOADFLAGS] &= !(XLF_CAN_BE_LOADED_ABOVE_4G as u8);
+    assert_eq!(SetupHeader::probe(&bad, HOST), Err(ProbeError::Below4GOnly));
+
+    let mut bad = img.clone();
+    bad[bp::XLOADFLAGS] &= !(XLF_5LEVEL as u8);
+    assert!(SetupHeader::probe(&bad, HOST).is_ok(), "4-level host");
+    assert_eq!(SetupHeader::probe(&bad, Host { la57: true }), Err(ProbeError::No5Level));
+}
+
+#[test]
+fn probe_never_panics_on_truncation_or_flips() {
+    let img = valid_image(2048);
+    for len in 0..img.len() {
+        let r = SetupHeader::probe(&img[..len], HOST);
+        assert_eq!(r.is_ok(), len >= 1024, "len {len}");
+    }
+    for off in 0x1f0..0x270 {
+        for bit in 0..8 {
+            let mut m = img.clone();
+            m[off] ^= 1 << bit;
+            if let Ok(hdr) = SetupHeader::probe(&m, HOST) {
+                let _ = kernel_range(&hdr, m.len());
+                let mut params = vec![0u8; BOOT_PARAMS_SIZE];
+                let mut p = BootParams::new(&mut params).unwrap();
+                assert!(p.copy_setup_header(&m, &hdr).is_some());
+            }
+        }
+    }
+}
+
+#[test]
+fn setup_sects_zero_means_four() {
+    let mut img = valid_image(4096);
+    img[bp::SETUP_SECTS] = 0;
+    assert_eq!(SetupHeader::probe(&img, HOST).unwrap().kern16_size(), 5 * 512);
+    img[bp::SETUP_SECTS] = 255;
+    let hdr = SetupHeader::probe(&img, HOST).unwrap();
+    assert_eq!(hdr.kern16_size(), 256 * 512);
+    assert_eq!(kernel_range(&hdr, 4096), Err(LoadError::Truncated));
+    assert_eq!(kernel_range(&hdr, 256 * 512), Ok(256 * 512..256 * 512));
+}
+
+#[test]
+fn cmdline_limits_match_c() {
+    let hdr = SetupHeader::probe(&valid_image(4096), HOST).unwrap();
+    // cmdline_len counts the NUL; 30 bytes are kept for elfcorehdr=.
+    assert_eq!(check_cmdline(&hdr, 0), Ok(()));
+    assert_eq!(check_cmdline(&hdr, 2017), Ok(()));
+    assert_eq!(check_cmdline(&hdr, 2018), Err(LoadError::CmdlineNoRoomForElfcorehdr));
+    assert_eq!(check_cmdline(&hdr, 2047), Err(LoadError::CmdlineNoRoomForElfcorehdr));
+    assert_eq!(check_cmdline(&hdr, 2048), Err(LoadError::CmdlineTooLong));
+    assert_eq!(check_cmdline(&hdr, usize::MAX), Err(LoadError::CmdlineTooLong));
+    assert!(LoadError::CmdlineTooLong.is_einval());
+    assert!(!LoadError::Truncated.is_einval());
+}
+
+#[test]
+fn params_layout_matches_c_formula() {
+    // C: ALIGN(4096 + cmdline_len + 30, 16) + ALIGN(efi_map_sz, 16)
+    //    + 16 + 96 (EFI setup_data) + 16 + 32 (RNG seed) [+ 16 + 16 IMA]
+    for &(cl, efi, ima) in &[(0usize, 0usize, false), (1, 0, false), (2017, 0, false), (100, 48 * 3, true)] {
+        let l = ParamsLayout::new(cl, efi, ima).unwrap();
+        let a16 = |v: usize| (v + 15) & !15;
+        let pc = a16(4096 + cl + 30);
+        assert_eq!(l.cmdline_offset, 4096);
+        assert_eq!(l.efi_map_offset, pc);
+        assert_eq!(l.setup_data_offset, pc + a16(efi));
+        assert_eq!(l.size, pc + a16(efi) + 112 + 48 + if ima { 32 } else { 0 });
+    }
+    assert_eq!(ParamsLayout::new(usize::MAX - 10, 0, false), None);
+    assert_eq!(ParamsLayout::new(0, usize::MAX, false), None);
+}
+
+#[test]
+fn cmdline_and_initrd_fields() {
+    let mut buf = vec![0u8; 8192];
+    let mut p = BootParams::new(&mut buf).unwrap();
+    p.set_cmdline(0x1_2345_6000, 4096, b"", b"console=ttyS0\0").unwrap();
+    p.set_initrd(0x2_0000_1000, 0x1_0000_0010);
+    let b = p.bytes();
+    assert_eq!(&b[4096..4096 + 14], b"console=ttyS0\0");
+    assert_eq!(read_u32(b, bp::CMD_LINE_PTR), Some(0x2345_7000));
+    assert_eq!(read_u32(b, bp::EXT_CMD_LINE_PTR), Some(1));
+    assert_eq!(read_u32(b, bp::RAMDISK_IMAGE), Some(0x1000));
+    assert_eq!(read_u32(b, bp::EXT_RAMDISK_IMAGE), Some(2));
+    assert_eq!(read_u32(b, bp::RAMDISK_SIZE), Some(0x10));
+    assert_eq!(read_u32(b, bp::EXT_RAMDISK_SIZE), Some(1));
+
+    // No command line at all: nothing is written but the pointer.
+    let mut buf = vec![0u8; 8192];
+    let mut p = BootParams::new(&mut buf).unwrap();
+    p.set_cmdline(0x3000, 4096, b"", b"").unwrap();
+    assert!(p.bytes()[4000..].iter().all(|&x| x == 0));
+    assert_eq!(read_u32(p.bytes(), bp::CMD_LINE_PTR), Some(0x4000));
+    // One that does not fit is refused, not written past the end.
+    assert_eq!(p.set_cmdline(0x3000, 8190, b"", b"abcd\0"), None);
+    assert_eq!(BootParams::new(&mut [0u8; 4095]).map(|_| ()), None);
+}
+
+#[test]
+fn e820_and_memory_size() {
+    let mut buf = vec![0u8; 4096];
+    let mut p = BootParams::new(&mut buf).unwrap();
+    let map = [(0u64, 0x9fc00u64, 1u32), (0xf0000, 0x10000, 2), (0x100000, 0x1ff00000, 1)];
+    assert_eq!(p.set_e820(map.iter().copied()), 3);
+    let b = p.bytes();
+    assert_eq!(b[bp::E820_ENTRIES], 3);
+    let e = bp::E820_TABLE + 2 * E820_ENTRY_SIZE;
+    assert_eq!(read_u64(b, e), Some(0x100000));
+    assert_eq!(read_u64(b, e + 8), Some(0x1ff00000));
+    assert_eq!(read_u32(b, e + 16), Some(1));
+    // end = 0x1fffffff; (end >> 10) - 1024 = 523263 KiB, capped at 0xfc00.
+    assert_eq!(read_u16(b, bp::EXT_MEM_K), Some(0xfc00));
+    assert_eq!(read_u32(b, bp::ALT_MEM_K), Some(523263));
+
+    // A zero-sized RAM entry at 0 ends at 2^64 - 1 with C's arithmetic, so
+    // it counts as covering 1 MiB and caps both sizes; kept for parity.
+    assert_eq!(p.set_e820([(0u64, 0u64, 1u32)].into_iter()), 1);
+    assert_eq!(read_u32(p.bytes(), bp::ALT_MEM_K), Some(0xffff_ffff));
+    assert_eq!(read_u16(p.bytes(), bp::EXT_MEM_K), Some(0xfc00));
+
+    // More than 128 entries: the first 128 are kept, as C does.
+    let many = (0..200u64).map(|i| (i << 20, 1 << 20, 2u32));
+    assert_eq!(p.set_e820(many), 128);
+    assert_eq!(p.bytes()[bp::E820_ENTRIES], 128);
+}
+
+#[test]
+fn setup_data_list() {
+    let mut buf = vec![0u8; 4096 + 256];
+    let mut p = BootParams::new(&mut buf).unwrap();
+    p.put_u64(bp::SETUP_DATA, 0xdead_0000);
+    p.push_setup_data(0x10_0000, 4096, SETUP_RNG_SEED, &[7u8; RNG_SEED_LENGTH]).unwrap();
+    let b = p.bytes();
+    assert_eq!(read_u64(b, bp::SETUP_DATA), Some(0x10_1000));
+    assert_eq!(read_u64(b, 4096), Some(0xdead_0000));
+    assert_eq!(read_u32(b, 4104), Some(SETUP_RNG_SEED));
+    assert_eq!(read_u32(b, 4108), Some(32));
+    assert_eq!(&b[4112..4144], &[7u8; 32]);
+    assert_eq!(p.push_setup_data(0, 4096 + 250, SETUP_RNG_SEED, &[0u8; 32]), None);
+}
+
+#[test]
+fn declared_header_length_is_copied_as_c_does() {
+    let mut img = valid_image(1024);
+    img[bp::JUMP + 1] = 0xff;
+    for (i, b) in img[0x1f1..0x301].iter_mut().enumerate().skip(0x80) {
+        *b = i as u8;
+    }
+    let hdr = SetupHeader::probe(&img, HOST).unwrap();
+    assert_eq!(hdr.declared_len, 0x202 + 0xff - 0x1f1);
+    let mut buf = vec![0u8; 4096];
+    let mut p = BootParams::new(&mut buf).unwrap();
+    p.copy_setup_header(&img, &hdr).unwrap();
+    assert_eq!(&p.bytes()[0x1f1..0x301], &img[0x1f1..0x301]);
+    assert!(p.bytes()[0x301..].iter().all(|&x| x == 0));
+}
+
+#[test]
+fn error_messages_are_the_c_ones() {
+    assert_eq!(ProbeError::NotBzImage.message(), "Not a bzImage");
+    assert_eq!(ProbeError::TooShort.message(), "File is too short to be a bzImage");
+    assert_eq!(LoadError::Truncated.message(), "bzImage truncated");
+    assert_eq!(LoadError::CmdlineTooLong.message(), "Kernel command line too long");
+}

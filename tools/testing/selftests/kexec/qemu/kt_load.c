@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kt_load: the guest side of the kexec QEMU tests.
+ *
+ *   kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-d]
+ *   kt_load unload
+ *   kt_load exec
+ *
+ * "load" calls kexec_file_load(2) and prints one line:
+ *   KT: load ok us=<microseconds>
+ *   KT: load err=<ERRNO NAME> errno=<n> us=<microseconds>
+ * and exits 0 on success or with the errno.  -n passes no command line at
+ * all (cmdline_len 0), -p pads the command line with " kt.pad=xxx..." so
+ * that cmdline_len, counting the NUL, is exactly LEN; -d sets
+ * KEXEC_FILE_DEBUG so the kernel logs the segments it placed.
+ *
+ * "exec" prints "KT: handoff" and calls reboot(LINUX_REBOOT_CMD_KEXEC); it
+ * only returns on failure.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kexec.h>
+#include <linux/reboot.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef KEXEC_FILE_DEBUG
+#define KEXEC_FILE_DEBUG 0x00000008
+#endif
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static int report(long ret, int err, long long us)
+{
+	if (ret == 0) {
+		printf("KT: load ok us=%lld\n", us);
+		return 0;
+	}
+	printf("KT: load err=%s errno=%d us=%lld\n",
+	       strerrorname_np(err) ? strerrorname_np(err) : "?", err, us);
+	return err ? err : 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-d]\n"
+		"       kt_load unload\n"
+		"       kt_load exec\n");
+	exit(2);
+}
+
+static int do_load(int argc, char **argv)
+{
+	const char *kernel, *initrd = NULL, *cmdline = "";
+	unsigned long flags = 0, cmdline_len;
+	long pad_to = 0;
+	int kfd, ifd = -1, opt, no_cmdline = 0;
+	char *buf = NULL;
+	long long t0, t1;
+	long ret;
+	int err;
+
+	if (argc < 2)
+		usage();
+	kernel = argv[1];
+	optind = 2;
+	while ((opt = getopt(argc, argv, "i:c:np:d")) != -1) {
+		switch (opt) {
+		case 'i': initrd = optarg; break;
+		case 'c': cmdline = optarg; break;
+		case 'n': no_cmdline = 1; break;
+		case 'p': pad_to = strtol(optarg, NULL, 0); break;
+		case 'd': flags |= KEXEC_FILE_DEBUG; break;
+		default: usage();
+		}
+	}
+
+	kfd = open(kernel, O_RDONLY | O_CLOEXEC);
+	if (kfd < 0) {
+		fprintf(stderr, "kt_load: %s: %s\n", kernel, strerror(errno));
+		return 2;
+	}
+	if (initrd) {
+		ifd = open(initrd, O_RDONLY | O_CLOEXEC);
+		if (ifd < 0) {
+			fprintf(stderr, "kt_load: %s: %s\n", initrd, strerror(errno));
+			return 2;
+		}
+	} else {
+		flags |= KEXEC_FILE_NO_INITRAMFS;
+	}
+
+	cmdline_len = strlen(cmdline) + 1;
+	if (pad_to) {
+		static const char tag[] = " kt.pad=";
+		size_t have = strlen(cmdline);
+
+		if ((size_t)pad_to < have + sizeof(tag) + 1) {
+			fprintf(stderr, "kt_load: -p %ld is too short\n", pad_to);
+			return 2;
+		}
+		buf = malloc(pad_to);
+		if (!buf)
+			return 2;
+		memcpy(buf, cmdline, have);
+		memcpy(buf + have, tag, sizeof(tag) - 1);
+		memset(buf + have + sizeof(tag) - 1, 'x',
+		       pad_to - 1 - have - (sizeof(tag) - 1));
+		buf[pad_to - 1] = '\0';
+		cmdline = buf;
+		cmdline_len = pad_to;
+	}
+	if (no_cmdline) {
+		cmdline = NULL;
+		cmdline_len = 0;
+	}
+
+	t0 = now_us();
+	ret = syscall(SYS_kexec_file_load, kfd, ifd, cmdline_len, cmdline, flags);
+	err = errno;
+	t1 = now_us();
+	free(buf);
+	return report(ret, ret ? err : 0, t1 - t0);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (argc < 2)
+		usage();
+	if (!strcmp(argv[1], "load"))
+		return do_load(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "unload")) {
+		long ret = syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
+				   (unsigned long)KEXEC_FILE_UNLOAD);
+		return ret ? report(ret, errno, 0) : (printf("KT: unload ok\n"), 0);
+	}
+	if (!strcmp(argv[1], "exec")) {
+		sync();
+		printf("KT: handoff\n");
+		syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
+			LINUX_REBOOT_CMD_KEXEC, NULL);
+		printf("KT: exec err=%s errno=%d\n", strerrorname_np(errno), errno);
+		return 1;
+	}
+	usage();
+	return 2;
+}
