@@ -19,13 +19,10 @@ use crate::{
     error::{code::*, to_result, Error, Result},
     prelude::*,
     str::CStr,
-    types::{AsBytes, FromBytes, Opaque},
+    types::{AsBytes, FromBytes},
 };
-use core::{
-    ffi::{c_char, c_int, c_ulong, c_void},
-    marker::PhantomData,
-    ops::Range,
-};
+use core::{marker::PhantomData, ops::Range};
+use ffi::{c_char, c_int, c_ulong, c_void};
 
 pub mod bzimage;
 #[cfg(CONFIG_X86_64)]
@@ -194,23 +191,17 @@ impl<'a> Image<'a> {
     /// The image keeps `buf` until cleanup; [`Image::segment_buf`] reaches it
     /// again, for what can only be written once the address is known.
     pub fn add_owned_segment(&mut self, buf: KVec<u8>, memsz: usize, p: Placement) -> Result<OwnedSegment> {
+        // Make room first: once placed, the buffer must be kept.
+        self.owned.reserve(1, GFP_KERNEL)?;
+        // SAFETY: `buf`'s heap storage is moved into `self.owned` below, in a
+        // push that cannot fail (room reserved), and `self.owned` never
+        // reallocates or frees its elements' storage before cleanup (type
+        // invariant); moving a `KVec` does not move its storage. If placing
+        // fails, nothing refers to `buf` and it is dropped.
+        let mem = unsafe { self.add_raw(buf.as_ptr(), buf.len(), memsz, p)? };
         let index = self.owned.len();
-        // Reserve first: once placed, the buffer must not be dropped.
         self.owned.push(buf, GFP_KERNEL)?;
-        let b = &self.owned[index];
-        let (ptr, len) = (b.as_ptr(), b.len());
-        // SAFETY: `ptr` is the heap storage of a vector now owned by
-        // `self.owned`, which never reallocates or frees its elements' storage
-        // before cleanup (type invariant); moving the `KVec` inside the outer
-        // vector does not move that storage.
-        match unsafe { self.add_raw(ptr, len, memsz, p) } {
-            Ok(mem) => Ok(OwnedSegment { index, mem }),
-            Err(e) => {
-                // Not placed: nothing refers to it.
-                self.owned.pop();
-                Err(e)
-            }
-        }
+        Ok(OwnedSegment { index, mem })
     }
 
     /// The contents of a segment placed with [`Image::add_owned_segment`].
@@ -293,7 +284,7 @@ pub trait Loader {
 
     /// Verifies the image's signature.
     fn verify_sig(_image: &[u8]) -> Result {
-        build_error!(VTABLE_DEFAULT_ERROR)
+        crate::build_error(crate::error::VTABLE_DEFAULT_ERROR)
     }
 }
 

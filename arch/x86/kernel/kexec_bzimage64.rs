@@ -151,8 +151,7 @@ impl kexec::Loader for BzImage64 {
 
         // boot_params, command line and setup_data share one segment.
         let layout = ParamsLayout::new(cmdline.len(), 0, false).ok_or(EINVAL)?;
-        let mut buf = KVec::with_capacity(layout.size, GFP_KERNEL)?;
-        buf.resize(layout.size, 0, GFP_KERNEL)?;
+        let buf = KVec::from_elem(0u8, layout.size, GFP_KERNEL)?;
         let params = image.add_owned_segment(buf, layout.size, Placement::high(MIN_BOOTPARAM_ADDR, 16))?;
         let params_addr = params.mem;
         kexec_dprintk!(
