@@ -158,7 +158,7 @@ impl kexec::Loader for BzImage64 {
             "Loaded boot_param, command line and misc at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
             params_addr,
             layout.size,
-            layout.size
+            layout.size.next_multiple_of(PAGE_SIZE)
         );
 
         let memsz = (hdr.init_size as usize).next_multiple_of(PAGE_SIZE);
@@ -194,6 +194,12 @@ impl kexec::Loader for BzImage64 {
             p.set_initrd(addr, len);
         }
         p.set_cmdline(params_addr as u64, layout.cmdline_offset, b"", cmdline).ok_or(EINVAL)?;
+        if kexec::debug_enabled() {
+            let b = p.bytes();
+            let text = &b[layout.cmdline_offset..layout.cmdline_offset + cmdline.len()];
+            let text = text.split(|&c| c == 0).next().unwrap_or(&[]);
+            pr_info!("Final command line is: {}\n", kernel::str::BStr::from_bytes(text));
+        }
         p.put_u8(bp::TYPE_OF_LOADER, bzimage::LOADER_TYPE_KEXEC);
         p.put_u8(bp::LOADFLAGS, 0);
         // The EFI setup_data slot comes first when the kernel has EFI support,

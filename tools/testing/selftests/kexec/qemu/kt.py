@@ -78,7 +78,7 @@ class Boot:
 
 
 def boot(name, append, flavour="main", initrd=None, mem="512M", smp=1,
-         timeout=180, extra=()):
+         timeout=180, extra=(), disk=True):
     """Boot kernel `flavour` with `append`; return a Boot.
 
     The guest ends itself (reset with -no-reboot); past `timeout` seconds it
@@ -91,6 +91,9 @@ def boot(name, append, flavour="main", initrd=None, mem="512M", smp=1,
            "-display", "none", "-monitor", "none", "-serial", "stdio",
            "-kernel", kernel_path(flavour), "-initrd", initrd,
            "-append", f"{BASE_APPEND} {append}", *extra]
+    if disk:
+        img = os.path.join(guest_dir(flavour), "disk.img")
+        cmd += ["-drive", f"file={img},if=virtio,format=raw,readonly=on"]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)

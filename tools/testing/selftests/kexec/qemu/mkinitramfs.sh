@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the test guests' initramfs images:
+# Build the test guests' images:
 #   mkinitramfs.sh OUTDIR BZIMAGE
-# OUTDIR/stage2.cpio  busybox, /init, kt_load, the test scripts and a random
-#                     /payload whose sha256 is OUTDIR/payload.sha256
-# OUTDIR/stage1.cpio  the same plus /images/{bzImage,stage2.cpio,payload.sha256}
+# OUTDIR/small.cpio   busybox, /init, kt_load and the test scripts
+# OUTDIR/args.cpio    the same plus /kt.args, for a boot with no command line
+# OUTDIR/stage2.cpio  the same plus a random /payload (sha256 in payload.sha256)
+# OUTDIR/stage1.cpio  stage2.cpio's files plus /images/{bzImage,stage2.cpio,...}
+# OUTDIR/disk.img     ext2: the base files plus /images, for the virtio disk
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1
 kernel=$2
-busybox=/bin/busybox  # busybox-static
+busybox=/bin/busybox # busybox-static
 
-rm -rf "$out/root"
-mkdir -p "$out/root"/{bin,proc,sys,dev,tmp,images,tests}
+rm -rf "$out/root" "$out/images"
+mkdir -p "$out/root"/{bin,proc,sys,dev,tmp,mnt,images,tests} "$out/images"
 root=$out/root
 
 gcc -static -O2 -Wall -Werror -o "$root/bin/kt_load" "$here/kt_load.c"
@@ -25,13 +27,24 @@ cp "$here/guest/init" "$root/init"
 chmod +x "$root/init"
 cp "$here"/guest/tests/*.sh "$root/tests/"
 
-head -c 1048576 /dev/urandom >"$root/payload"
-sha256sum "$root/payload" | cut -d' ' -f1 >"$out/payload.sha256"
-
 mkcpio() { (cd "$1" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet) >"$2"; }
 
-mkcpio "$root" "$out/stage2.cpio"
-cp "$kernel" "$root/images/bzImage"
-cp "$out/stage2.cpio" "$out/payload.sha256" "$root/images/"
+mkcpio "$root" "$out/images/small.cpio"
+echo "kt.test=diff kt.step=4" >"$root/kt.args"
+mkcpio "$root" "$out/images/args.cpio"
+rm "$root/kt.args"
+
+head -c 1048576 /dev/urandom >"$root/payload"
+sha256sum "$root/payload" | cut -d' ' -f1 >"$out/images/payload.sha256"
+mkcpio "$root" "$out/images/stage2.cpio"
+cp "$kernel" "$out/images/bzImage"
+python3 "$here/mkbad.py" "$kernel" "$out/images/bad"
+
+cp "$out"/images/* "$root/images/" 2>/dev/null || true
 mkcpio "$root" "$out/stage1.cpio"
-echo "initramfs: $out/stage1.cpio ($(stat -c %s "$out/stage1.cpio") bytes)"
+
+cp -r "$out/images/bad" "$root/images/"
+rm -f "$out/disk.img"
+mke2fs -q -F -t ext2 -b 4096 -d "$root" "$out/disk.img" 64M
+cp "$out/images/small.cpio" "$out/images/args.cpio" "$out/images/stage2.cpio" "$out/images/payload.sha256" "$out/"
+echo "guest images: $out (stage1.cpio $(stat -c %s "$out/stage1.cpio") bytes, disk.img 64 MiB)"

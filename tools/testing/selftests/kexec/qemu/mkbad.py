@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Malformed bzImages for kexec_malformed_errno, made from a real one.
+
+    mkbad.py BZIMAGE OUTDIR
+
+Writes OUTDIR/<name> for each case and OUTDIR/MANIFEST with lines
+"<name> <errno name the C loader gives> <what is wrong>".
+"""
+
+import os
+import struct
+import sys
+
+
+def main(src, out):
+    img = bytearray(open(src, "rb").read())
+    setup_sects = img[0x1f1] or 4
+    kern16 = (setup_sects + 1) * 512
+    os.makedirs(out, exist_ok=True)
+    cases = []
+
+    def put(name, data, errno, why):
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(bytes(data))
+        cases.append((name, errno, why))
+
+    def patched(off, fmt, value, length=None):
+        b = bytearray(img if length is None else img[:length])
+        struct.pack_into(fmt, b, off, value)
+        return b
+
+    put("trunc_in_setup_header", img[:0x230], "ENOEXEC",
+        "file ends inside the setup header (shorter than two sectors)")
+    put("trunc_1023", img[:1023], "ENOEXEC", "one byte short of two sectors")
+    put("empty_header_magic", patched(0x202, "<I", 0), "ENOEXEC", "no HdrS magic")
+    put("bad_magic", patched(0x202, "4s", b"HdrT"), "ENOEXEC", "HdrT instead of HdrS")
+    put("no_boot_flag", patched(0x1fe, "<H", 0x55aa), "ENOEXEC", "boot_flag byte-swapped")
+    put("protocol_2_11", patched(0x206, "<H", 0x020b), "ENOEXEC", "boot protocol 2.11")
+    put("protocol_1_00", patched(0x206, "<H", 0x0100), "ENOEXEC", "boot protocol 1.00")
+    put("not_loaded_high", patched(0x211, "B", img[0x211] & ~1), "ENOEXEC",
+        "LOADED_HIGH clear (zImage)")
+    xlf = struct.unpack_from("<H", img, 0x236)[0]
+    put("no_kernel_64", patched(0x236, "<H", xlf & ~1), "ENOEXEC", "XLF_KERNEL_64 clear")
+    put("no_above_4g", patched(0x236, "<H", xlf & ~2), "ENOEXEC",
+        "XLF_CAN_BE_LOADED_ABOVE_4G clear")
+    put("setup_sects_past_end", patched(0x1f1, "B", 255, length=64 * 1024), "ENOEXEC",
+        "setup_sects 255 in a 64 KiB file")
+    put("shorter_than_setup", img[:kern16 - 1], "ENOEXEC",
+        "one byte shorter than its own setup code")
+    put("setup_only", img[:kern16], "OK_OR_ERR",
+        "exactly its setup code: an empty kernel (placement decides)")
+    put("header_len_0xff", patched(0x201, "B", 0xff), "OK",
+        "setup header declared 272 bytes long (copied as declared)")
+
+    with open(os.path.join(out, "MANIFEST"), "w") as f:
+        for name, errno, why in cases:
+            f.write(f"{name} {errno} {why}\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
