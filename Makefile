@@ -6,6 +6,8 @@ SHELL := /bin/bash
 QEMU := tools/testing/selftests/kexec/qemu
 # Kconfig fragments (config/*.config) of the main test kernel.
 MAIN_CONFIG := base rust loader
+# Loader used by `make run`: rust or c.
+LOADER ?= rust
 
 .PHONY: all run test bench deps tree kernel guest host-test clean distclean
 
@@ -25,7 +27,7 @@ guest: kernel
 
 # Build, boot, kexec into a second kernel, print what happened.
 run: guest
-	@python3 $(QEMU)/run.py rust
+	@python3 $(QEMU)/run.py $(LOADER)
 
 # Every test: host parser tests, in-kernel KUnit, QEMU end to end.
 test: guest

@@ -356,7 +356,17 @@ fn align16(v: usize) -> Option<usize> {
 impl ParamsLayout {
     /// Lays out the params segment for a command line of `cmdline_len`
     /// bytes (NUL included) and an EFI runtime map of `efi_map_size` bytes;
-    /// `ima` adds room for IMA setup_data.
+    /// `ima` adds room for IMA setup_data. `None` when a size overflows.
+    ///
+    /// ```
+    /// use kernel::kexec::bzimage::ParamsLayout;
+    ///
+    /// let l = ParamsLayout::new(14, 0, false).unwrap();
+    /// assert_eq!((l.cmdline_offset, l.efi_map_offset), (4096, 4144));
+    /// assert_eq!(l.size, 4144 + 16 + 96 + 16 + 32);
+    /// assert!(ParamsLayout::new(usize::MAX, 0, false).is_none());
+    /// assert!(ParamsLayout::new(0, usize::MAX - 8, true).is_none());
+    /// ```
     pub fn new(cmdline_len: usize, efi_map_size: usize, ima: bool) -> Option<Self> {
         let params_cmdline =
             align16(BOOT_PARAMS_SIZE.checked_add(cmdline_len)?.checked_add(MAX_ELFCOREHDR_STR_LEN)?)?;
@@ -379,6 +389,25 @@ impl ParamsLayout {
 
 /// Checks the command line length against the image's limit, as
 /// `bzImage64_load()` does before it places anything.
+///
+/// `cmdline_len` counts the NUL; 30 bytes stay free for `elfcorehdr=`.
+///
+/// ```
+/// use kernel::kexec::bzimage::{check_cmdline, Host, LoadError, SetupHeader};
+///
+/// let mut img = [0u8; 1024];
+/// img[0x1fe..0x200].copy_from_slice(&[0x55, 0xaa]);
+/// img[0x202..0x206].copy_from_slice(b"HdrS");
+/// img[0x206..0x208].copy_from_slice(&0x020fu16.to_le_bytes());
+/// img[0x211] = 1;
+/// img[0x236] = 3;
+/// img[0x238..0x23c].copy_from_slice(&2047u32.to_le_bytes());
+/// let hdr = SetupHeader::probe(&img, Host::default()).unwrap();
+/// assert_eq!(check_cmdline(&hdr, 2017), Ok(()));
+/// assert_eq!(check_cmdline(&hdr, 2018), Err(LoadError::CmdlineNoRoomForElfcorehdr));
+/// assert_eq!(check_cmdline(&hdr, 2048), Err(LoadError::CmdlineTooLong));
+/// assert_eq!(check_cmdline(&hdr, usize::MAX), Err(LoadError::CmdlineTooLong));
+/// ```
 pub fn check_cmdline(hdr: &SetupHeader, cmdline_len: usize) -> Result<(), LoadError> {
     let max = hdr.cmdline_size as usize;
     if cmdline_len > max {

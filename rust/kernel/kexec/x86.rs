@@ -76,10 +76,18 @@ const _: () = {
 };
 
 /// The running kernel's `boot_params`, as bytes.
+///
+/// ```
+/// use kernel::kexec::{bzimage::bp, x86};
+///
+/// // The running kernel was booted through the boot protocol too.
+/// assert_eq!(&x86::boot_params()[bp::HEADER..bp::HEADER + 4], b"HdrS");
+/// ```
 pub fn boot_params() -> &'static [u8; bzimage::BOOT_PARAMS_SIZE] {
-    // SAFETY: `boot_params` is a static of exactly this size (checked above)
-    // that is filled during early boot, before any loader can run, and not
-    // written after `init` has started; every byte of it is initialized.
+    // SAFETY: `boot_params` is a static of exactly this size (checked above);
+    // it is filled in during early boot and not written once the initcalls
+    // have run, before any caller (loader callbacks in a syscall, KUnit) can
+    // run; every byte of it is initialized.
     unsafe { &*core::ptr::addr_of!(bindings::boot_params).cast() }
 }
 
@@ -95,17 +103,27 @@ pub fn screen_info() -> &'static [u8; bp::SCREEN_INFO_SIZE] {
 pub type E820Entry = (u64, u64, u32);
 
 /// The e820 table for the next kernel (`e820_table_kexec`).
+///
+/// ```
+/// use kernel::kexec::{bzimage::E820_TYPE_RAM, x86};
+///
+/// // Some RAM covers 1 MiB, where the kernel was loaded.
+/// assert!(x86::e820_kexec().any(|(a, s, t)| t == E820_TYPE_RAM && a <= 0x100000 && a + s > 0x100000));
+/// ```
 pub fn e820_kexec() -> impl Iterator<Item = E820Entry> {
-    // SAFETY: `e820_table_kexec` points to a table set up during early boot
-    // that lives forever; kexec-time changes to it happen under `kexec_lock`,
-    // which the caller (a loader callback) holds.
+    // SAFETY: `e820_table_kexec` is written only while the kernel boots (in
+    // `setup_arch()` and initcalls such as the SEV-SNP RMP setup, which
+    // reallocate or update the table), never after; its callers (loader
+    // callbacks in a syscall, KUnit after the initcalls) run later. The table
+    // it points to is never freed after boot.
     let table = unsafe { bindings::e820_table_kexec };
     // SAFETY: `table` is valid as above; the field may be unaligned (packed).
     let n = unsafe { core::ptr::addr_of!((*table).nr_entries).read_unaligned() } as usize;
     let n = n.min(bindings::E820_MAX_ENTRIES as usize);
     (0..n).map(move |i| {
-        // SAFETY: `i < nr_entries <= E820_MAX_ENTRIES`, so the entry is inside
-        // the table; the entries are packed, hence unaligned reads.
+        // SAFETY: `i < nr_entries`, and the table is allocated with room for
+        // `nr_entries` entries (`e820__reallocate_tables()`), so the entry is
+        // inside it; the entries are packed, hence unaligned reads.
         unsafe {
             let e = core::ptr::addr_of!((*table).entries[i]);
             (
