@@ -6,10 +6,14 @@ SHELL := /bin/bash
 QEMU := tools/testing/selftests/kexec/qemu
 # Kconfig fragments (config/*.config) of the main test kernel.
 MAIN_CONFIG := base rust loader
+# The signed-kexec kernel: KEXEC_SIG_FORCE, test CA built in.
+SIG_CONFIG := base rust loader sig sigforce
+# The debug kernel: KASAN, kmemleak, UBSAN, lockdep; signed kexec not forced.
+DEBUG_CONFIG := base rust loader sig debug
 # Loader used by `make run`: rust or c.
 LOADER ?= rust
 
-.PHONY: all run test bench deps tree kernel guest host-test clean distclean
+.PHONY: all run test bench deps tree keys kernel guest kernel-sig guest-sig kernel-debug guest-debug clean distclean
 
 all: guest
 
@@ -25,16 +29,32 @@ kernel: tree
 guest: kernel
 	@$(QEMU)/mkinitramfs.sh build/guest-main build/kernel-main/arch/x86/boot/bzImage
 
+keys: deps
+	@scripts/keys.sh
+
+kernel-sig: tree keys
+	@scripts/kernel.sh sig $(SIG_CONFIG)
+
+guest-sig: kernel-sig
+	@$(QEMU)/mkinitramfs.sh build/guest-sig build/kernel-sig/arch/x86/boot/bzImage --sig build/keys
+
+kernel-debug: tree keys
+	@scripts/kernel.sh debug $(DEBUG_CONFIG)
+
+guest-debug: kernel-debug
+	@$(QEMU)/mkinitramfs.sh build/guest-debug build/kernel-debug/arch/x86/boot/bzImage \
+		--sig build/keys --corpus
+
 # Build, boot, kexec into a second kernel, print what happened.
 run: guest
 	@python3 $(QEMU)/run.py $(LOADER)
 
 # Every test: host parser tests, in-kernel KUnit, QEMU end to end.
-test: guest
+test: guest guest-sig guest-debug
 	@scripts/test.sh
 
 clean:
-	rm -rf build/kernel-* build/guest-* build/results build/host-target
+	rm -rf build/kernel-* build/guest-* build/results build/host-target* build/keys
 
 distclean:
 	rm -rf build

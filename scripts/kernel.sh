@@ -15,9 +15,13 @@ kmake=(make -C "$src" O="$obj" LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rust
 
 die() { echo "kernel-$name: $*" >&2; exit 1; }
 
+mkdir -p "$obj/fragments"
 frags=()
-for f in "$@"; do frags+=("$top/config/$f.config"); done
-mkdir -p "$obj"
+for f in "$@"; do
+	[ -f "$top/config/$f.config" ] || die "no fragment config/$f.config"
+	sed "s|@BUILD@|$top/build|g" "$top/config/$f.config" >"$obj/fragments/$f.config"
+	frags+=("$obj/fragments/$f.config")
+done
 
 # Regenerate the config only when a fragment changed.
 sig=$(cat "${frags[@]}" | sha256sum | cut -c1-16)

@@ -25,6 +25,7 @@ use core::{marker::PhantomData, ops::Range};
 use ffi::{c_char, c_int, c_ulong, c_void};
 
 pub mod bzimage;
+pub mod pe;
 #[cfg(CONFIG_X86_64)]
 pub mod x86;
 
@@ -433,4 +434,36 @@ pub const fn create_file_ops<T: Loader>() -> FileOps {
 /// Maps an errno the C code returns to an [`Error`].
 pub fn errno(e: u32) -> Error {
     Error::from_errno(-(e as c_int))
+}
+
+/// Verifies the PE (Authenticode) signature of a kernel image against the
+/// kernel's keys, the way `kexec_kernel_verify_pe_sig()` does: first the
+/// secondary trusted keyring (which includes the builtin one), then, when no
+/// key there matches and the platform keyring exists, the platform keyring.
+///
+/// Errors are those of `verify_pefile_signature()`: `ENODATA` for an
+/// unsigned image, `ENOKEY` for an unknown key, `EKEYREJECTED` for a
+/// signature that does not match, `ELIBBAD`/`EBADMSG` for malformed data.
+#[cfg(CONFIG_SIGNED_PE_FILE_VERIFICATION)]
+pub fn verify_pe_signature(image: &[u8]) -> Result {
+    let len = u32::try_from(image.len()).map_err(|_| errno(bindings::ELIBBAD))?;
+    let verify = |keyring: usize| {
+        // SAFETY: `image` is valid for reads of `len` bytes for the duration
+        // of the call; `keyring` is one of the selector values the callee
+        // accepts in place of a keyring pointer (`VERIFY_USE_*`).
+        to_result(unsafe {
+            bindings::verify_pefile_signature(
+                image.as_ptr().cast(),
+                len,
+                keyring as *mut bindings::key,
+                bindings::key_being_used_for_VERIFYING_KEXEC_PE_SIGNATURE,
+            )
+        })
+    };
+    match verify(bindings::VERIFY_USE_SECONDARY_KEYRING as usize) {
+        Err(e) if cfg!(CONFIG_INTEGRITY_PLATFORM_KEYRING) && e.to_errno() == -(bindings::ENOKEY as c_int) => {
+            verify(bindings::VERIFY_USE_PLATFORM_KEYRING as usize)
+        }
+        r => r,
+    }
 }

@@ -106,6 +106,28 @@ fn setup_purgatory_regs(image: &mut Image<'_>, params_addr: usize, kernel_addr: 
     image.purgatory_set(c_str!("entry64_regs"), &regs)
 }
 
+/// The image's PE signature, checked with the kernel's keys. The PE headers
+/// and the certificate table are parsed in Rust first, and a malformed image
+/// is refused with the errno and warning C gives; the PKCS#7 message then
+/// goes to the kernel's verification.
+#[cfg(CONFIG_KEXEC_BZIMAGE_VERIFY_SIG)]
+fn verify_pe(image: &[u8]) -> Result {
+    if let Err(e) = kernel::kexec::pe::parse(image) {
+        if e.message().is_some() {
+            pr_warn!("{}\n", e);
+        }
+        return Err(kexec::errno(e.errno()));
+    }
+    kexec::verify_pe_signature(image)
+}
+
+/// Without `KEXEC_BZIMAGE_VERIFY_SIG` there is no verifier, and the answer is
+/// the one the core gives a loader without one.
+#[cfg(not(CONFIG_KEXEC_BZIMAGE_VERIFY_SIG))]
+fn verify_pe(_image: &[u8]) -> Result {
+    Err(kexec::errno(kernel::bindings::EKEYREJECTED))
+}
+
 #[vtable]
 impl kexec::Loader for BzImage64 {
     type Data = ();
@@ -210,6 +232,10 @@ impl kexec::Loader for BzImage64 {
         }
         setup_rng_seed(&mut p, params_addr as u64, sd_offset)?;
         Ok(())
+    }
+
+    fn verify_sig(image: &[u8]) -> Result {
+        verify_pe(image)
     }
 }
 

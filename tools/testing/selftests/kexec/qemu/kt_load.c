@@ -2,7 +2,7 @@
 /*
  * kt_load: the guest side of the kexec QEMU tests.
  *
- *   kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-d]
+ *   kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-L LEN] [-d]
  *   kt_load unload
  *   kt_load exec
  *
@@ -11,7 +11,8 @@
  *   KT: load err=<ERRNO NAME> errno=<n> us=<microseconds>
  * and exits 0 on success or with the errno.  -n passes no command line at
  * all (cmdline_len 0), -p pads the command line with " kt.pad=xxx..." so
- * that cmdline_len, counting the NUL, is exactly LEN; -d sets
+ * that cmdline_len, counting the NUL, is exactly LEN; -L passes LEN as
+ * cmdline_len whatever the buffer holds (to see the kernel refuse); -d sets
  * KEXEC_FILE_DEBUG so the kernel logs the segments it placed.
  *
  * "exec" prints "KT: handoff" and calls reboot(LINUX_REBOOT_CMD_KEXEC); it
@@ -55,7 +56,7 @@ static int report(long ret, int err, long long us)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-d]\n"
+		"usage: kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-L LEN] [-d]\n"
 		"       kt_load unload\n"
 		"       kt_load exec\n");
 	exit(2);
@@ -66,6 +67,7 @@ static int do_load(int argc, char **argv)
 	const char *kernel, *initrd = NULL, *cmdline = "";
 	unsigned long flags = 0, cmdline_len;
 	long pad_to = 0;
+	unsigned long raw_len = 0;
 	int kfd, ifd = -1, opt, no_cmdline = 0;
 	char *buf = NULL;
 	long long t0, t1;
@@ -76,13 +78,14 @@ static int do_load(int argc, char **argv)
 		usage();
 	kernel = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "i:c:np:d")) != -1) {
+	while ((opt = getopt(argc, argv, "i:c:np:L:d")) != -1) {
 		switch (opt) {
 		case 'i': initrd = optarg; break;
 		case 'c': cmdline = optarg; break;
 		case 'n': no_cmdline = 1; break;
 		case 'p': pad_to = strtol(optarg, NULL, 0); break;
 		case 'd': flags |= KEXEC_FILE_DEBUG; break;
+		case 'L': raw_len = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
@@ -122,6 +125,8 @@ static int do_load(int argc, char **argv)
 		cmdline = buf;
 		cmdline_len = pad_to;
 	}
+	if (raw_len)
+		cmdline_len = raw_len;
 	if (no_cmdline) {
 		cmdline = NULL;
 		cmdline_len = 0;

@@ -1,20 +1,32 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the test guests' images:
-#   mkinitramfs.sh OUTDIR BZIMAGE
+#   mkinitramfs.sh OUTDIR BZIMAGE [--sig KEYDIR] [--corpus]
 # OUTDIR/small.cpio   busybox, /init, kt_load and the test scripts
 # OUTDIR/args.cpio    the same plus /kt.args, for a boot with no command line
 # OUTDIR/stage2.cpio  the same plus a random /payload (sha256 in payload.sha256)
 # OUTDIR/stage1.cpio  stage2.cpio's files plus /images/{bzImage,stage2.cpio,...}
 # OUTDIR/disk.img     ext2: the base files plus /images, for the virtio disk
+# --sig KEYDIR (test keys, scripts/keys.sh): /images/sig on the disk holds the
+# signed-kexec images (mksig.py).  --corpus: /images/corpus holds the
+# malformed-image corpus (mkcorpus.py).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1
 kernel=$2
+shift 2
+keys= corpus=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--sig) keys=$2; shift 2 ;;
+	--corpus) corpus=1; shift ;;
+	*) echo "mkinitramfs: unknown option $1" >&2; exit 2 ;;
+	esac
+done
 busybox=/bin/busybox # busybox-static
 
-rm -rf "$out/root" "$out/images"
+rm -rf "$out/root" "$out/images" "$out/disk.img"
 mkdir -p "$out/root"/{bin,proc,sys,dev,tmp,mnt,images,tests} "$out/images"
 root=$out/root
 
@@ -44,7 +56,15 @@ cp "$out"/images/* "$root/images/" 2>/dev/null || true
 mkcpio "$root" "$out/stage1.cpio"
 
 cp -r "$out/images/bad" "$root/images/"
+if [ -n "$keys" ]; then
+	python3 "$here/mksig.py" "$kernel" "$keys" "$out/images/sig"
+	cp -r "$out/images/sig" "$root/images/"
+fi
+if [ -n "$corpus" ]; then
+	python3 "$here/mkcorpus.py" "$kernel" "$out/images/corpus"
+	cp -r "$out/images/corpus" "$root/images/"
+fi
 rm -f "$out/disk.img"
-mke2fs -q -F -t ext2 -b 4096 -d "$root" "$out/disk.img" 64M
+mke2fs -q -F -t ext2 -b 4096 -d "$root" "$out/disk.img" 256M
 cp "$out/images/small.cpio" "$out/images/args.cpio" "$out/images/stage2.cpio" "$out/images/payload.sha256" "$out/"
-echo "guest images: $out (stage1.cpio $(stat -c %s "$out/stage1.cpio") bytes, disk.img 64 MiB)"
+echo "guest images: $out (stage1.cpio $(stat -c %s "$out/stage1.cpio") bytes, disk.img 256 MiB)"

@@ -183,6 +183,140 @@ def kexec_malformed_errno():
     print(f"# {n} malformed inputs, same errno and message from both loaders", flush=True)
 
 
+_sig_cache = {}
+
+
+def sig_matrix(flavour):
+    """One boot of `flavour` that pushes every signed-kexec image through both
+    loaders; {name: (want, why, {loader: (result, [messages])})}."""
+    if flavour in _sig_cache:
+        return _sig_cache[flavour]
+    b = kt.boot(f"kexec_sig_matrix_{flavour}", "kt.test=sig", flavour=flavour, timeout=300)
+    expect(not b.timed_out and b.has("sig end"), "signed-kexec guest did not finish", b)
+    oops = b.oops()
+    expect(not oops, f"oops/warning: {oops[0].group(0) if oops else ''}", b)
+    rows = {}
+    with open(os.path.join(kt.guest_dir(flavour), "images", "sig", "MANIFEST")) as f:
+        for line in f:
+            name, want, why = line.rstrip("\n").split(" ", 2)
+            rows[name] = (want, why, {})
+    for _, m in b.markers():
+        w = m.split(" ", 3)
+        if w[0] == "sig" and len(w) >= 4 and w[1] in rows:
+            res = w[3].split()[0]
+            rows[w[1]][2].setdefault(w[2], ["", []])[0] = "OK" if res == "ok" else res.split("=")[1]
+        elif w[0] == "sigmsg" and len(w) >= 4 and w[1] in rows:
+            rows[w[1]][2].setdefault(w[2], ["", []])[1].append(w[3])
+    _sig_cache[flavour] = rows
+    return rows
+
+
+def sig_check(names, flavour="sig", forced=True):
+    rows = sig_matrix(flavour)
+    for name in names:
+        want, why, got = rows[name]
+        c, r = got.get("c", ["?", []]), got.get("rust", ["?", []])
+        expect(c[0] == r[0], f"{name} ({why}): C gives {c[0]}, Rust gives {r[0]}")
+        if forced:
+            expect(c[0] == want, f"{name} ({why}): C gives {c[0]}, expected {want}")
+            if want != "OK":
+                enforced = [m for m in r[1] if "Enforced kernel signature verification failed" in m]
+                expect(enforced, f"{name}: no 'Enforced kernel signature verification failed' line for Rust: {r[1]}")
+        # The reason the verification gives, once the loader prefix is gone.
+        strip = lambda ms: sorted(m.split(": ", 1)[-1] for m in ms
+                                  if m.startswith(("kexec-bzImage64", "PEFILE", "PKCS7", "kexec_file")))
+        expect(strip(c[1]) == strip(r[1]), f"{name}: messages differ:\n  C    {c[1]}\n  Rust {r[1]}")
+        print(f"# {name}: {why}: {c[0]} from both loaders", flush=True)
+
+
+@case
+def kexec_sig_signed_boots():
+    sig_check(["signed"])
+    n = kt.nonce()
+    b = kt.boot("kexec_sig_signed_boots", f"kt.test=sig_boot kt.loader=rust kt.next_nonce={n}", flavour="sig")
+    expect(loader_of(b) == "rust", f"signed image loaded by {loader_of(b)}", b)
+    expect(b.stage_reached() >= 2 and b.has(f"nonce {n}") and b.has("initrd ok"),
+           "stage 2 not reached with the signed image", b)
+
+
+@case
+def kexec_sig_unsigned_rejected():
+    sig_check(["unsigned"])
+
+
+@case
+def kexec_sig_tampered_rejected():
+    sig_check(["tampered"])
+
+
+@case
+def kexec_sig_untrusted_rejected():
+    sig_check(["untrusted"])
+
+
+@case
+def kexec_sig_malformed_rejected():
+    sig_check(["secdir_past_end", "secdir_too_long", "secdir_zero_size", "secdir_size_4",
+               "cert_type_x509", "cert_revision_1", "not_pkcs7", "garbage_pkcs7"])
+
+
+@case
+def kexec_sig_not_forced():
+    """Without KEXEC_SIG_FORCE (the debug kernel) unsigned and badly signed
+    images load, through both loaders, with the same messages."""
+    rows = sig_matrix("debug")
+    for name in ("unsigned", "untrusted", "tampered", "signed"):
+        want, why, got = rows[name]
+        c, r = got.get("c", ["?", []]), got.get("rust", ["?", []])
+        expect(c[0] == "OK" and r[0] == "OK", f"{name} ({why}): C {c[0]}, Rust {r[0]}, expected both to load")
+    sig_check(["unsigned", "untrusted", "tampered", "signed", "secdir_past_end", "garbage_pkcs7"],
+              flavour="debug", forced=False)
+
+
+@case
+def kexec_corpus_errno():
+    b = kt.boot("kexec_corpus_errno", "kt.test=corpus", flavour="debug", timeout=1500)
+    end = [m for _, m in b.markers("corpus end")]
+    expect(not b.timed_out and end, "corpus run did not finish", b)
+    oops = b.oops()
+    expect(not oops, f"report on the console: {oops[0].group(0) if oops else ''}", b)
+    rows = [m.split() for _, m in b.markers("cx ")]
+    with open(os.path.join(kt.guest_dir("debug"), "images", "corpus", "LIST")) as f:
+        listed = [l.strip() for l in f if l.strip()]
+    seen = {r[1]: (r[2], r[3]) for r in rows if len(r) == 4}
+    missing = [n for n in listed if n not in seen]
+    expect(not missing, f"{len(missing)} corpus images without a result, e.g. {missing[:5]}", b)
+    differ = [(n, c, r) for n, (c, r) in seen.items() if c != r]
+    expect(not differ, f"{len(differ)} inputs where C and Rust differ, e.g. {differ[:8]}")
+    none = [n for n, (c, r) in seen.items() if c == "none"]
+    expect(not none, f"no result for {none[:5]}")
+    from collections import Counter
+    hist = Counter(c for c, _ in seen.values())
+    print(f"# {len(seen)} inputs ({len(listed)} images), same result from both loaders: "
+          f"{dict(sorted(hist.items()))}", flush=True)
+
+
+@case
+def kexec_load_unload_leak():
+    b = kt.boot("kexec_load_unload_leak", "kt.test=leak kt.cycles=1000", flavour="debug",
+                timeout=1500, mem="1G")
+    leak = b.markers("leak ")
+    expect(not b.timed_out and leak, "leak run did not finish", b)
+    f = dict(kv.split("=") for kv in leak[0][1].split()[1:])
+    expect(f["cycles"] == "1000" and f["fails"] == "0", f"cycles: {leak[0][1]}", b)
+    before, after = int(f["before_kb"]), int(f["after_kb"])
+    drift = (before - after) / before
+    expect(abs(drift) <= 0.01, f"MemAvailable {before} kB -> {after} kB ({100 * drift:.2f}%)", b)
+    kml = b.markers("kmemleak unreferenced=")
+    expect(kml, "kmemleak not available in the debug kernel", b)
+    n = int(kml[0][1].split("=")[1])
+    expect(n == 0, f"kmemleak reports {n} unreferenced objects", b)
+    oops = b.oops()
+    expect(not oops, f"report on the console: {oops[0].group(0) if oops else ''}", b)
+    print(f"# 1000 load/unload cycles: MemAvailable {before} -> {after} kB "
+          f"({100 * drift:+.2f}%), kmemleak: 0 unreferenced objects", flush=True)
+
+
 def main(argv):
     if argv[1:2] == ["--list"]:
         print("\n".join(CASES))

@@ -7,3 +7,6 @@
 
 #[path = "../../../../../../rust/kernel/kexec/bzimage.rs"]
 pub mod bzimage;
+#[path = "../../../../../../rust/kernel/kexec/pe.rs"]
+pub mod pe;
+

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Signed, unsigned, tampered and malformed PE images for the signed-kexec cases.
+
+    mksig.py BZIMAGE KEYDIR OUTDIR
+
+BZIMAGE must be built with EFI_STUB (a PE file).  KEYDIR holds trusted.{key,crt}
+(built into the kernel) and untrusted.{key,crt}.  Writes OUTDIR/<name> and
+OUTDIR/MANIFEST lines "<name> <errno name under KEXEC_SIG_FORCE> <what it is>".
+"""
+
+import os
+import struct
+import subprocess
+import sys
+
+
+def sbsign(src, key, cert, dst):
+    subprocess.run(["sbsign", "--key", key, "--cert", cert, "--output", dst, src],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def secdir_offset(img):
+    """File offset of the security data directory entry (PE32+)."""
+    pe = struct.unpack_from("<I", img, 0x3c)[0]
+    if img[pe:pe + 4] != b"PE\0\0":
+        raise SystemExit("mksig: not a PE file (build with CONFIG_EFI_STUB)")
+    opt = pe + 24
+    magic = struct.unpack_from("<H", img, opt)[0]
+    if magic != 0x20b:
+        raise SystemExit(f"mksig: PE optional header magic {magic:#x}, expected PE32+")
+    return opt + 112 + 4 * 8
+
+
+def main(src, keys, out):
+    os.makedirs(out, exist_ok=True)
+    cases = []
+
+    def put(name, data, errno, why):
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(bytes(data))
+        cases.append((name, errno, why))
+
+    signed_path = os.path.join(out, "signed")
+    sbsign(src, f"{keys}/trusted.key", f"{keys}/trusted.crt", signed_path)
+    cases.append(("signed", "OK", "signed by the trusted key"))
+    sbsign(src, f"{keys}/untrusted.key", f"{keys}/untrusted.crt", os.path.join(out, "untrusted"))
+    cases.append(("untrusted", "ENOKEY", "signed by a key the kernel does not trust"))
+    put("unsigned", open(src, "rb").read(), "ENODATA", "no signature")
+
+    signed = bytearray(open(signed_path, "rb").read())
+    sd = secdir_offset(signed)
+    va, size = struct.unpack_from("<II", signed, sd)
+
+    t = bytearray(signed)
+    t[len(t) // 2] ^= 0x01
+    put("tampered", t, "EKEYREJECTED", "one bit flipped in the middle of the signed range")
+
+    t = bytearray(signed)
+    struct.pack_into("<I", t, sd, len(t))
+    put("secdir_past_end", t, "ELIBBAD", "security directory starts at the end of the file")
+
+    t = bytearray(signed)
+    struct.pack_into("<I", t, sd + 4, size + 4096)
+    put("secdir_too_long", t, "ELIBBAD", "security directory runs past the end of the file")
+
+    t = bytearray(signed)
+    struct.pack_into("<I", t, sd + 4, 0)
+    put("secdir_zero_size", t, "ENODATA", "zero-length certificate table")
+
+    t = bytearray(signed)
+    struct.pack_into("<I", t, sd + 4, 4)
+    put("secdir_size_4", t, "ELIBBAD", "certificate table shorter than its wrapper")
+
+    t = bytearray(signed)
+    struct.pack_into("<H", t, va + 6, 0x0001)
+    put("cert_type_x509", t, "ENOTSUPP", "WIN_CERTIFICATE type X.509 instead of PKCS#7")
+
+    t = bytearray(signed)
+    struct.pack_into("<H", t, va + 4, 0x0100)
+    put("cert_revision_1", t, "ENOTSUPP", "WIN_CERTIFICATE revision 1.0")
+
+    t = bytearray(signed)
+    t[va + 8] = 0x31
+    put("not_pkcs7", t, "ELIBBAD", "certificate does not start with an ASN.1 SEQUENCE")
+
+    t = bytearray(signed)
+    wlen = struct.unpack_from("<I", t, va)[0]
+    for i in range(va + 8 + 4, va + wlen):
+        t[i] = 0xa5
+    put("garbage_pkcs7", t, "EBADMSG", "PKCS#7 body replaced by garbage, lengths kept")
+
+    with open(os.path.join(out, "MANIFEST"), "w") as f:
+        for name, errno, why in cases:
+            f.write(f"{name} {errno} {why}\n")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
