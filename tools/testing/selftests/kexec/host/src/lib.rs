@@ -9,4 +9,6 @@
 pub mod bzimage;
 #[path = "../../../../../../rust/kernel/kexec/pe.rs"]
 pub mod pe;
+#[path = "../../../../../../rust/kernel/kexec/purgatory.rs"]
+pub mod purgatory;
 
