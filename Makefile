@@ -4,16 +4,16 @@
 
 SHELL := /bin/bash
 QEMU := tools/testing/selftests/kexec/qemu
-# Kconfig fragments (config/*.config) of the main test kernel.
-MAIN_CONFIG := base rust loader
-# The signed-kexec kernel: KEXEC_SIG_FORCE, test CA built in.
+# Kconfig fragments (config/*.config) of the three test kernels:
+# main: the Rust loader and KUnit; sig: signed kexec, KEXEC_SIG_FORCE;
+# debug: KASAN, kmemleak, UBSAN, lockdep, signed kexec not forced.
+MAIN_CONFIG := base rust kunit loader
 SIG_CONFIG := base rust loader sig sigforce
-# The debug kernel: KASAN, kmemleak, UBSAN, lockdep; signed kexec not forced.
 DEBUG_CONFIG := base rust loader sig debug
 # Loader used by `make run`: rust or c.
 LOADER ?= rust
 
-.PHONY: all run test bench deps tree keys kernel guest kernel-sig guest-sig kernel-debug guest-debug clean distclean
+.PHONY: all run test bench deps tree keys kernel guest kernel-sig guest-sig kernel-debug guest-debug fuzz clean distclean
 
 all: guest
 
@@ -23,20 +23,21 @@ deps:
 tree: deps
 	@scripts/tree.sh
 
+keys: deps
+	@scripts/keys.sh
+
 kernel: tree
 	@scripts/kernel.sh main $(MAIN_CONFIG)
 
 guest: kernel
 	@$(QEMU)/mkinitramfs.sh build/guest-main build/kernel-main/arch/x86/boot/bzImage
 
-keys: deps
-	@scripts/keys.sh
-
 kernel-sig: tree keys
 	@scripts/kernel.sh sig $(SIG_CONFIG)
 
 guest-sig: kernel-sig
-	@$(QEMU)/mkinitramfs.sh build/guest-sig build/kernel-sig/arch/x86/boot/bzImage --sig build/keys
+	@$(QEMU)/mkinitramfs.sh build/guest-sig build/kernel-sig/arch/x86/boot/bzImage \
+		--sig build/keys
 
 kernel-debug: tree keys
 	@scripts/kernel.sh debug $(DEBUG_CONFIG)
@@ -52,6 +53,12 @@ run: guest
 # Every test: host parser tests, in-kernel KUnit, QEMU end to end.
 test: guest guest-sig guest-debug
 	@scripts/test.sh
+
+# Coverage-guided fuzzing of the core-only parsers on the host, each target
+# for FUZZ_SECONDS (scripts/fuzz.sh; corpus and crashes in build/fuzz/).
+FUZZ_SECONDS ?= 300
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build/kernel-* build/guest-* build/results build/host-target* build/keys

@@ -31,27 +31,21 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.config.frags" 2>/dev/null)" != "$s
 	KCONFIG_CONFIG="$obj/.config" "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" \
 		"$obj/.config" "${frags[@]}" >"$obj/merge.log" 2>&1 || die "merge_config failed"
 	"${kmake[@]}" -s olddefconfig >/dev/null
+	# What the fragments ask for, the later fragment winning as in merge_config.
+	want=$(for f in "${frags[@]}"; do
+		sed -nE 's/^(CONFIG_[A-Za-z0-9_]+)=(.*)$/\1 \2/p; s/^# (CONFIG_[A-Za-z0-9_]+) is not set$/\1 n/p' "$f" |
+			sed "s|\$| $(basename "$f")|"
+	done | awk '{ v[$1] = $2; src[$1] = $3; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
+		END { for (i = 0; i < n; i++) print order[i], v[order[i]], src[order[i]] }')
 	bad=0
-	for f in "${frags[@]}"; do
-		while IFS= read -r line; do
-			case "$line" in
-			CONFIG_*=*)
-				opt=${line%%=*}
-				grep -qxF "$line" "$obj/.config" || {
-					echo "kernel-$name: $opt: asked ${line#*=} in $(basename "$f"), got: $(grep -E "^($opt=|# $opt is not set)" "$obj/.config" || echo unset)" >&2
-					bad=1
-				}
-				;;
-			"# CONFIG_"*" is not set")
-				opt=${line#\# }; opt=${opt%% *}
-				if grep -q "^$opt=" "$obj/.config"; then
-					echo "kernel-$name: $opt: asked unset in $(basename "$f"), got: $(grep "^$opt=" "$obj/.config")" >&2
-					bad=1
-				fi
-				;;
-			esac
-		done <"$f"
-	done
+	while read -r opt val src; do
+		got=$(grep -E "^$opt=" "$obj/.config" | cut -d= -f2- || true)
+		[ -n "$got" ] || got=n
+		if [ "$got" != "$val" ]; then
+			echo "kernel-$name: $opt: asked $val in $src, got $got" >&2
+			bad=1
+		fi
+	done <<<"$want"
 	[ $bad = 0 ] || die "options above did not stick (dependencies missing?)"
 	echo "$sig" >"$obj/.config.frags"
 fi

@@ -16,7 +16,8 @@ emit() { echo "$1" | tee -a "$tap.body"; }
 # 1. Host tests: cargo test over the core-only parsers.
 if [ -f tools/testing/selftests/kexec/host/Cargo.toml ]; then
 	out=$results/host-cargo.log
-	CARGO_TARGET_DIR=$top/build/host-target cargo test \
+	KEXEC_PURGATORY_RO=$top/build/kernel-main/arch/x86/purgatory/purgatory.ro \
+		CARGO_TARGET_DIR=$top/build/host-target cargo test \
 		--manifest-path tools/testing/selftests/kexec/host/Cargo.toml -- --test-threads=2 \
 		>"$out" 2>&1
 	rc=$?

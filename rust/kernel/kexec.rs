@@ -14,7 +14,7 @@
 //! C header: [`include/linux/kexec.h`](srctree/include/linux/kexec.h)
 
 use crate::{
-    alloc::{flags::GFP_KERNEL, KBox, KVec},
+    alloc::{flags::GFP_KERNEL, KBox, KVec, VVec},
     bindings,
     error::{code::*, to_result, Error, Result},
     prelude::*,
@@ -26,6 +26,7 @@ use ffi::{c_char, c_int, c_ulong, c_void};
 
 pub mod bzimage;
 pub mod pe;
+pub mod purgatory;
 #[cfg(CONFIG_X86_64)]
 pub mod x86;
 
@@ -113,6 +114,57 @@ pub struct Image<'a> {
     initrd: Option<&'a [u8]>,
     cmdline: &'a [u8],
     owned: KVec<KVec<u8>>,
+    /// Where the Rust-built purgatory went, once [`Image::load_purgatory_rust`]
+    /// has placed it (its buffer is `purgatory_info.purgatory_buf`).
+    rust_purgatory: Option<u64>,
+}
+
+/// The purgatory object built into the kernel (`kexec_purgatory`).
+pub fn purgatory_blob() -> &'static [u8] {
+    let mut size = 0usize;
+    // SAFETY: The helper stores the size of `kexec_purgatory` in `size` and
+    // returns its address; the object is in the kernel image, read-only and
+    // never freed.
+    let p = unsafe { bindings::kexec_purgatory_blob(&mut size) };
+    if p.is_null() || size == 0 {
+        return &[];
+    }
+    // SAFETY: `p` points to `size` bytes that live as long as the kernel.
+    unsafe { core::slice::from_raw_parts(p.cast(), size) }
+}
+
+/// The bytes of `v`.
+fn bytes_of<T: AsBytes>(v: &T) -> &[u8] {
+    // SAFETY: `v` is valid for `size_of::<T>()` bytes, all initialized
+    // (`AsBytes`: no padding, no uninitialized bytes).
+    unsafe { core::slice::from_raw_parts((v as *const T).cast(), core::mem::size_of::<T>()) }
+}
+
+/// The bytes of `v`, writable.
+fn bytes_of_mut<T: AsBytes + FromBytes>(v: &mut T) -> &mut [u8] {
+    // SAFETY: `v` is valid for `size_of::<T>()` bytes, all initialized
+    // (`AsBytes`), and any bytes written make a valid `T` (`FromBytes`).
+    unsafe { core::slice::from_raw_parts_mut((v as *mut T).cast(), core::mem::size_of::<T>()) }
+}
+
+fn purgatory_error(e: purgatory::PurgatoryError) -> Error {
+    crate::pr_err!("purgatory: {}\n", e);
+    errno(e.errno())
+}
+
+/// How a Rust build of the purgatory compares with the one
+/// `kexec_load_purgatory()` made; see [`Image::check_purgatory`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PurgatoryCheck {
+    /// Same bytes, section addresses and offsets, symbols and entry point.
+    Identical {
+        /// Bytes compared.
+        bytes: usize,
+        /// The entry point both computed.
+        entry: u64,
+    },
+    /// The first difference found.
+    Differs(&'static str, usize),
 }
 
 impl<'a> Image<'a> {
@@ -230,9 +282,163 @@ impl<'a> Image<'a> {
         Ok(kbuf.mem as usize)
     }
 
+    /// Lays out, places and relocates the kernel's purgatory in Rust
+    /// ([`purgatory`]), with the results `kexec_load_purgatory()` gives: the
+    /// same segment, `image->start`, and the `purgatory_info` the core uses
+    /// afterwards (to store the segment digests in the purgatory). Returns
+    /// the purgatory's physical address.
+    pub fn load_purgatory_rust(&mut self, p: Placement) -> Result<usize> {
+        let blob = purgatory_blob();
+        let pg = purgatory::Purgatory::parse(blob).map_err(purgatory_error)?;
+        let layout = pg.layout();
+        let buf = VVec::from_elem(0u8, layout.bufsz, GFP_KERNEL)?;
+        let (buf, _, _) = buf.into_raw_parts();
+        // SAFETY: `ptr` is valid (type invariant). From here on the buffer is
+        // the core's: `kimage_file_post_load_cleanup()` `vfree()`s it, which
+        // fits a `Vmalloc` allocation.
+        unsafe {
+            (*self.ptr).purgatory_info.ehdr = blob.as_ptr().cast();
+            (*self.ptr).purgatory_info.purgatory_buf = buf.cast();
+        }
+        let place = Placement {
+            align: layout.align,
+            ..p
+        };
+        // SAFETY: `buf` holds `bufsz` bytes and stays allocated, unmoved,
+        // until the core frees it after the segments are copied.
+        let mem = unsafe { self.add_raw(buf, layout.bufsz, layout.memsz, place)? };
+        // SAFETY: `buf` is valid for `bufsz` bytes and nothing else refers
+        // to it while this slice lives (the core reads it only after `load`).
+        let bytes = unsafe { core::slice::from_raw_parts_mut(buf, layout.bufsz) };
+        let built = pg.build(mem as u64, bytes).map_err(purgatory_error)?;
+
+        // The section headers as `kexec_purgatory_setup_sechdrs()` leaves
+        // them: loaded sections get their address, those with contents their
+        // buffer offset.
+        let shnum = pg.section_count();
+        let shoff = bzimage::read_u64(blob, 0x28).ok_or(ENOEXEC)? as usize;
+        let table = shoff
+            .checked_add(shnum.checked_mul(64).ok_or(ENOEXEC)?)
+            .and_then(|end| blob.get(shoff..end))
+            .ok_or(ENOEXEC)?;
+        let mut sechdrs = VVec::from_elem(0u8, table.len(), GFP_KERNEL)?;
+        sechdrs.copy_from_slice(table);
+        for i in 0..shnum {
+            let Some(pl) = pg.placement(i) else { continue };
+            let addr = pg.section_addr(i, mem as u64).ok_or(ENOEXEC)?;
+            let sh = &mut sechdrs[i * 64..(i + 1) * 64];
+            sh[16..24].copy_from_slice(&addr.to_le_bytes());
+            if let purgatory::Placement::Buffer(off) = pl {
+                sh[24..32].copy_from_slice(&(off as u64).to_le_bytes());
+            }
+        }
+        let (sechdrs, _, _) = sechdrs.into_raw_parts();
+        // SAFETY: `ptr` is valid (type invariant); `sechdrs` is a `Vmalloc`
+        // allocation of `shnum` section headers (8-byte aligned), which the
+        // core `vfree()`s in `kimage_file_post_load_cleanup()`.
+        unsafe {
+            (*self.ptr).purgatory_info.sechdrs = sechdrs.cast();
+            (*self.ptr).start = built.entry as _;
+        }
+        self.rust_purgatory = Some(mem as u64);
+        Ok(mem)
+    }
+
+    /// Builds the purgatory in Rust at the address where
+    /// `kexec_load_purgatory()` placed it (`mem`, after [`Image::load_purgatory`])
+    /// and compares the two: buffer bytes, section addresses and offsets,
+    /// entry point, and the symbols loaders and the core write to.
+    pub fn check_purgatory(&self, mem: usize) -> Result<PurgatoryCheck> {
+        let blob = purgatory_blob();
+        let pg = purgatory::Purgatory::parse(blob).map_err(purgatory_error)?;
+        let layout = pg.layout();
+        let mut mine = VVec::from_elem(0u8, layout.bufsz, GFP_KERNEL)?;
+        let built = pg.build(mem as u64, &mut mine).map_err(purgatory_error)?;
+        // SAFETY: `ptr` is valid (type invariant); after `load_purgatory()`
+        // succeeded `purgatory_buf` and `sechdrs` are the core's buffers of
+        // the segment's `bufsz` bytes and `e_shnum` headers.
+        let (cbuf, csh, cstart) = unsafe {
+            let pi = &(*self.ptr).purgatory_info;
+            (pi.purgatory_buf as *const u8, pi.sechdrs as *const u8, (*self.ptr).start as u64)
+        };
+        if cbuf.is_null() || csh.is_null() {
+            return Err(EINVAL);
+        }
+        let nr = self.nr_segments();
+        // SAFETY: `ptr` is valid; `nr` segments are initialized.
+        let seg_bufsz = unsafe {
+            (0..nr)
+                .map(|i| &(*self.ptr).segment[i])
+                .find(|s| s.mem as usize == mem)
+                .map(|s| s.bufsz as usize)
+        };
+        if seg_bufsz != Some(layout.bufsz) {
+            return Ok(PurgatoryCheck::Differs("segment size", seg_bufsz.unwrap_or(0)));
+        }
+        // SAFETY: The core's buffer holds the segment's `bufsz` bytes.
+        let theirs = unsafe { core::slice::from_raw_parts(cbuf, layout.bufsz) };
+        if let Some(i) = (0..layout.bufsz).find(|&i| mine[i] != theirs[i]) {
+            return Ok(PurgatoryCheck::Differs("buffer byte", i));
+        }
+        if built.entry != cstart {
+            return Ok(PurgatoryCheck::Differs("entry point", 0));
+        }
+        for i in 0..pg.section_count() {
+            // SAFETY: `sechdrs` holds `e_shnum` headers of 64 bytes.
+            let sh = unsafe { core::slice::from_raw_parts(csh.add(i * 64), 64) };
+            let (caddr, coff) = (bzimage::read_u64(sh, 16), bzimage::read_u64(sh, 24));
+            if let Some(pl) = pg.placement(i) {
+                if caddr != pg.section_addr(i, mem as u64) {
+                    return Ok(PurgatoryCheck::Differs("section address", i));
+                }
+                if let purgatory::Placement::Buffer(off) = pl {
+                    if coff != Some(off as u64) {
+                        return Ok(PurgatoryCheck::Differs("section offset", i));
+                    }
+                }
+            }
+        }
+        for (n, name) in [
+            (0, crate::c_str!("entry64_regs")),
+            (1, crate::c_str!("stack_end")),
+            (2, crate::c_str!("purgatory_sha256_digest")),
+            (3, crate::c_str!("purgatory_sha_regions")),
+            (4, crate::c_str!("purgatory_start")),
+        ] {
+            let theirs = self.purgatory_symbol_addr(name)?;
+            let mine = pg.symbol_addr(name.as_bytes(), mem as u64).map_err(purgatory_error)?;
+            if theirs as u64 != mine {
+                return Ok(PurgatoryCheck::Differs("symbol address", n));
+            }
+        }
+        Ok(PurgatoryCheck::Identical {
+            bytes: layout.bufsz,
+            entry: built.entry,
+        })
+    }
+
+    /// The Rust-built purgatory and its buffer, if this image uses it.
+    fn rust_purgatory_buf(&mut self) -> Option<(purgatory::Purgatory<'static>, &mut [u8])> {
+        self.rust_purgatory?;
+        let pg = purgatory::Purgatory::parse(purgatory_blob()).ok()?;
+        // SAFETY: `ptr` is valid; with the Rust path `purgatory_buf` is the
+        // buffer of `bufsz` bytes placed by `load_purgatory_rust()`, which
+        // nothing else touches during `load`.
+        let buf = unsafe { (*self.ptr).purgatory_info.purgatory_buf as *mut u8 };
+        if buf.is_null() {
+            return None;
+        }
+        // SAFETY: As above.
+        Some((pg, unsafe { core::slice::from_raw_parts_mut(buf, pg.layout().bufsz) }))
+    }
+
     /// Reads purgatory symbol `name` (its size must be `size_of::<T>()`).
-    pub fn purgatory_get<T: FromBytes + AsBytes + Default>(&self, name: &CStr) -> Result<T> {
+    pub fn purgatory_get<T: FromBytes + AsBytes + Default>(&mut self, name: &CStr) -> Result<T> {
         let mut v = T::default();
+        if let Some((pg, buf)) = self.rust_purgatory_buf() {
+            pg.get_symbol(buf, name.as_bytes(), bytes_of_mut(&mut v)).map_err(purgatory_error)?;
+            return Ok(v);
+        }
         let size = u32::try_from(core::mem::size_of::<T>()).map_err(|_| EINVAL)?;
         // SAFETY: `ptr` is valid by the type invariant (purgatory loaded or
         // not: the core checks); `v` is valid for `size` bytes of writes and
@@ -245,6 +451,9 @@ impl<'a> Image<'a> {
 
     /// Writes purgatory symbol `name` (its size must be `size_of::<T>()`).
     pub fn purgatory_set<T: AsBytes>(&mut self, name: &CStr, v: &T) -> Result {
+        if let Some((pg, buf)) = self.rust_purgatory_buf() {
+            return pg.set_symbol(buf, name.as_bytes(), bytes_of(v)).map_err(purgatory_error);
+        }
         let size = u32::try_from(core::mem::size_of::<T>()).map_err(|_| EINVAL)?;
         // SAFETY: `ptr` is valid by the type invariant; with `get_value`
         // false the core only reads `size` bytes from `v`, which are
@@ -256,6 +465,10 @@ impl<'a> Image<'a> {
 
     /// The physical address purgatory symbol `name` will have.
     pub fn purgatory_symbol_addr(&self, name: &CStr) -> Result<usize> {
+        if let Some(mem) = self.rust_purgatory {
+            let pg = purgatory::Purgatory::parse(purgatory_blob()).map_err(purgatory_error)?;
+            return Ok(pg.symbol_addr(name.as_bytes(), mem).map_err(purgatory_error)? as usize);
+        }
         // SAFETY: `ptr` is valid by the type invariant.
         let p = unsafe { bindings::kexec_purgatory_get_symbol_addr(self.ptr, name.as_char_ptr()) };
         Ok(crate::error::from_err_ptr(p)? as usize)
@@ -356,6 +569,7 @@ impl<T: Loader> Adapter<T> {
             // SAFETY: As above.
             cmdline: unsafe { buf_slice(cmdline, cmdline_len) },
             owned: KVec::new(),
+            rust_purgatory: None,
         };
         let data = match T::load(&mut img) {
             Ok(d) => d,

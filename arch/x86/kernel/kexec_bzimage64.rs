@@ -89,6 +89,30 @@ fn setup_rng_seed(p: &mut BootParams<'_>, load_addr: u64, offset: usize) -> Resu
     Ok(())
 }
 
+/// The purgatory, set up in Rust; or, with `kexec_rust_loader=2`, by
+/// `kexec_load_purgatory()`, and then compared with a Rust build of it.
+fn load_purgatory(image: &mut Image<'_>) -> Result<usize> {
+    let place = Placement::high(MIN_PURGATORY_ADDR, 0);
+    if x86::rust_loader_mode() != 2 {
+        let mem = image.load_purgatory_rust(place)?;
+        kexec_dprintk!("purgatory laid out and relocated in Rust\n");
+        return Ok(mem);
+    }
+    let mem = image.load_purgatory(place)?;
+    match image.check_purgatory(mem)? {
+        kexec::PurgatoryCheck::Identical { bytes, entry } => pr_info!(
+            "purgatory: Rust build identical to kexec_load_purgatory() ({} bytes at 0x{:x}, entry 0x{:x})\n",
+            bytes,
+            mem,
+            entry
+        ),
+        kexec::PurgatoryCheck::Differs(what, at) => {
+            pr_err!("purgatory: Rust build differs from kexec_load_purgatory(): {} {}\n", what, at)
+        }
+    }
+    Ok(mem)
+}
+
 /// The purgatory's registers: entry at the kernel's 64-bit entry point,
 /// `boot_params` in `%rsi`, the purgatory's own stack.
 fn setup_purgatory_regs(image: &mut Image<'_>, params_addr: usize, kernel_addr: usize) -> Result {
@@ -133,7 +157,7 @@ impl kexec::Loader for BzImage64 {
     type Data = ();
 
     fn probe(image: &[u8]) -> Result {
-        if !x86::rust_loader_enabled() {
+        if x86::rust_loader_mode() == 0 {
             pr_debug!("disabled (kexec_rust_loader=0)\n");
             return Err(ENOEXEC);
         }
@@ -165,7 +189,7 @@ impl kexec::Loader for BzImage64 {
             return Err(EINVAL);
         }
 
-        let purgatory = image.load_purgatory(Placement::high(MIN_PURGATORY_ADDR, 0)).map_err(|e| {
+        let purgatory = load_purgatory(image).map_err(|e| {
             pr_err!("Loading purgatory failed\n");
             e
         })?;

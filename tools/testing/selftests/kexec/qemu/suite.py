@@ -42,14 +42,15 @@ def loader_of(b):
     return None
 
 
-def kexec_to_stage2(name, loader, extra=""):
+def kexec_to_stage2(name, loader, extra="", loader_seen=None):
     n = kt.nonce()
     b = kt.boot(name, f"kt.test=kexec_stage2 kt.loader={loader} kt.next_nonce={n} {extra}")
     expect(not b.timed_out, "guest timed out", b)
     oops = b.oops()
     expect(not oops, f"oops/warning on the console: {oops[0].group(0) if oops else ''}", b)
     expect(b.markers("load ok"), "kexec_file_load failed", b)
-    expect(loader_of(b) == loader, f"image loaded by {loader_of(b)}, wanted {loader}", b)
+    want = loader_seen or loader
+    expect(loader_of(b) == want, f"image loaded by {loader_of(b)}, wanted {want}", b)
     expect(b.stage_reached() >= 2, "stage 2 not reached", b)
     expect(b.has(f"nonce {n}"), f"stage 2 did not print nonce {n}", b)
     expect(b.has("initrd ok"), "stage 2 initrd check failed", b)
@@ -64,6 +65,24 @@ def kexec_c_loader_stage2():
 @case
 def kexec_rust_loader_stage2():
     kexec_to_stage2("kexec_rust_loader_stage2", "rust")
+
+
+@case
+def kexec_rust_purgatory_stage2():
+    b = kexec_to_stage2("kexec_rust_purgatory_stage2", "rust")
+    expect(b.first(r"kexec-bzImage64-rs: purgatory laid out and relocated in Rust")[0] is not None,
+           "the Rust purgatory path was not used", b)
+
+
+@case
+def kexec_purgatory_identical():
+    """The Rust loader with kexec_load_purgatory() (kexec_rust_loader=2)
+    builds the purgatory in Rust too, at the same address, and compares."""
+    b = kexec_to_stage2("kexec_purgatory_identical", "rust-cpurg", loader_seen="rust")
+    t, m = b.first(r"purgatory: Rust build (identical to|differs from) kexec_load_purgatory\(\)(.*)")
+    expect(m is not None, "no purgatory comparison in the log", b)
+    expect(m.group(1) == "identical to", f"purgatory differs:{m.group(2)}", b)
+    print(f"# purgatory: Rust and C builds identical{m.group(2)}", flush=True)
 
 
 DIFF_STEPS = 5

@@ -3,13 +3,17 @@
 
 KNOB=/sys/module/kernel/parameters/kexec_rust_loader
 
-# use_loader c|rust: choose which bzImage64 loader takes the next image.
+# use_loader c|rust|rust-cpurg: choose which bzImage64 loader takes the next
+# image (rust-cpurg: the Rust loader with kexec_load_purgatory(), checked
+# against the Rust purgatory build).
 use_loader() {
 	case "$1" in
 	c|C)
 		[ ! -w "$KNOB" ] || echo 0 >"$KNOB" ;;
 	rust|r)
 		if [ -w "$KNOB" ]; then echo 1 >"$KNOB"; else echo "KT: fail no rust loader"; finish; fi ;;
+	rust-cpurg)
+		if [ -w "$KNOB" ]; then echo 2 >"$KNOB"; else echo "KT: fail no rust loader"; finish; fi ;;
 	*)
 		echo "KT: fail unknown loader '$1'"; finish ;;
 	esac
