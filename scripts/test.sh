@@ -32,10 +32,13 @@ if [ -f tools/testing/selftests/kexec/host/Cargo.toml ]; then
 	[ $rc = 0 ] || grep -A5 -E '^---- ' "$out" | sed 's/^/# /'
 fi
 
-# 2. In-kernel unit tests (Rust doctests under KUnit) in one boot.
+# 2. Coverage-guided fuzzing of the same parsers, 30 s a target.
+CARGO_BUILD_JOBS=2 scripts/fuzz.sh "${FUZZ_SECONDS:-30}" | tee -a "$tap.body"
+
+# 3. In-kernel unit tests (Rust doctests under KUnit) in one boot.
 python3 tools/testing/selftests/kexec/qemu/kunit.py | tee -a "$tap.body"
 
-# 3. QEMU end to end.
+# 4. QEMU end to end.
 python3 tools/testing/selftests/kexec/qemu/suite.py | tee -a "$tap.body"
 
 passed=$(grep -c '^ok ' "$tap.body")
