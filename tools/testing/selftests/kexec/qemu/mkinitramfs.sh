@@ -49,17 +49,20 @@ rm "$root/kt.args"
 head -c 1048576 /dev/urandom >"$root/payload"
 sha256sum "$root/payload" | cut -d' ' -f1 >"$out/images/payload.sha256"
 mkcpio "$root" "$out/images/stage2.cpio"
-cp "$kernel" "$out/images/bzImage"
 python3 "$here/mkbad.py" "$kernel" "$out/images/bad"
+if [ -n "$keys" ]; then
+	# The kernel the tests kexec into is signed: the kernel may enforce it.
+	python3 "$here/mksig.py" "$kernel" "$keys" "$out/images/sig"
+	cp "$out/images/sig/signed" "$out/images/bzImage"
+else
+	cp "$kernel" "$out/images/bzImage"
+fi
 
-cp "$out"/images/* "$root/images/" 2>/dev/null || true
+cp "$out"/images/*.cpio "$out"/images/bzImage "$out"/images/payload.sha256 "$root/images/"
 mkcpio "$root" "$out/stage1.cpio"
 
 cp -r "$out/images/bad" "$root/images/"
-if [ -n "$keys" ]; then
-	python3 "$here/mksig.py" "$kernel" "$keys" "$out/images/sig"
-	cp -r "$out/images/sig" "$root/images/"
-fi
+[ -z "$keys" ] || cp -r "$out/images/sig" "$root/images/"
 if [ -n "$corpus" ]; then
 	python3 "$here/mkcorpus.py" "$kernel" "$out/images/corpus"
 	cp -r "$out/images/corpus" "$root/images/"

@@ -9,7 +9,7 @@ memavail() { sed -n 's/^MemAvailable: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
 
 use_loader rust
 cycle() {
-	kt_load load $img -i /mnt/images/small.cpio -c "console=ttyS0 kt.x=1" >/dev/null &&
+	kt_load load $img -c "console=ttyS0 kt.x=1" >/dev/null &&
 		kt_load unload >/dev/null
 }
 # Warm up caches and slabs, then start clean.
