@@ -42,14 +42,37 @@ static long long now_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
+/* The name of an errno, including the kernel-internal ones (512 on). */
+static const char *errname(int err)
+{
+	static const char *const internal[] = {
+		[512 - 512] = "ERESTARTSYS", [513 - 512] = "ERESTARTNOINTR",
+		[514 - 512] = "ERESTARTNOHAND", [515 - 512] = "ENOIOCTLCMD",
+		[516 - 512] = "ERESTART_RESTARTBLOCK", [517 - 512] = "EPROBE_DEFER",
+		[518 - 512] = "EOPENSTALE", [519 - 512] = "ENOPARAM",
+		[521 - 512] = "EBADHANDLE", [522 - 512] = "ENOTSYNC",
+		[523 - 512] = "EBADCOOKIE", [524 - 512] = "ENOTSUPP",
+		[525 - 512] = "ETOOSMALL", [526 - 512] = "ESERVERFAULT",
+		[527 - 512] = "EBADTYPE", [528 - 512] = "EJUKEBOX",
+		[529 - 512] = "EIOCBQUEUED", [530 - 512] = "ERECALLCONFLICT",
+	};
+	const char *name = strerrorname_np(err);
+
+	if (name)
+		return name;
+	if (err >= 512 && err < 512 + (int)(sizeof(internal) / sizeof(internal[0])) &&
+	    internal[err - 512])
+		return internal[err - 512];
+	return "?";
+}
+
 static int report(long ret, int err, long long us)
 {
 	if (ret == 0) {
 		printf("KT: load ok us=%lld\n", us);
 		return 0;
 	}
-	printf("KT: load err=%s errno=%d us=%lld\n",
-	       strerrorname_np(err) ? strerrorname_np(err) : "?", err, us);
+	printf("KT: load err=%s errno=%d us=%lld\n", errname(err), err, us);
 	return err ? err : 1;
 }
 
@@ -157,7 +180,7 @@ int main(int argc, char **argv)
 		printf("KT: handoff\n");
 		syscall(SYS_reboot, LINUX_REBOOT_MAGIC1, LINUX_REBOOT_MAGIC2,
 			LINUX_REBOOT_CMD_KEXEC, NULL);
-		printf("KT: exec err=%s errno=%d\n", strerrorname_np(errno), errno);
+		printf("KT: exec err=%s errno=%d\n", errname(errno), errno);
 		return 1;
 	}
 	usage();
