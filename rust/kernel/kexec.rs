@@ -201,7 +201,13 @@ impl<'a> Image<'a> {
     ///
     /// `buf` must point to `bufsz` readable bytes that stay valid and
     /// unmoved until the loader's `cleanup` or until `load` fails.
-    unsafe fn add_raw(&mut self, buf: *const u8, bufsz: usize, memsz: usize, p: Placement) -> Result<usize> {
+    unsafe fn add_raw(
+        &mut self,
+        buf: *const u8,
+        bufsz: usize,
+        memsz: usize,
+        p: Placement,
+    ) -> Result<usize> {
         if bufsz > memsz {
             return Err(EINVAL);
         }
@@ -224,7 +230,12 @@ impl<'a> Image<'a> {
 
     /// Places a segment holding `range` of the kernel file, `memsz` bytes in
     /// memory; returns its physical address.
-    pub fn add_kernel_segment(&mut self, range: Range<usize>, memsz: usize, p: Placement) -> Result<usize> {
+    pub fn add_kernel_segment(
+        &mut self,
+        range: Range<usize>,
+        memsz: usize,
+        p: Placement,
+    ) -> Result<usize> {
         let part = self.kernel.get(range).ok_or(EINVAL)?;
         // SAFETY: `part` is inside `kernel_buf`, which by the type invariant
         // stays valid until cleanup.
@@ -243,7 +254,12 @@ impl<'a> Image<'a> {
     /// Places a segment whose contents are `buf`, `memsz` bytes in memory.
     /// The image keeps `buf` until cleanup; [`Image::segment_buf`] reaches it
     /// again, for what can only be written once the address is known.
-    pub fn add_owned_segment(&mut self, buf: KVec<u8>, memsz: usize, p: Placement) -> Result<OwnedSegment> {
+    pub fn add_owned_segment(
+        &mut self,
+        buf: KVec<u8>,
+        memsz: usize,
+        p: Placement,
+    ) -> Result<OwnedSegment> {
         // Make room first: once placed, the buffer must be kept.
         self.owned.reserve(1, GFP_KERNEL)?;
         // SAFETY: `buf`'s heap storage is moved into `self.owned` below, in a
@@ -359,7 +375,11 @@ impl<'a> Image<'a> {
         // the segment's `bufsz` bytes and `e_shnum` headers.
         let (cbuf, csh, cstart) = unsafe {
             let pi = &(*self.ptr).purgatory_info;
-            (pi.purgatory_buf as *const u8, pi.sechdrs as *const u8, (*self.ptr).start as u64)
+            (
+                pi.purgatory_buf as *const u8,
+                pi.sechdrs as *const u8,
+                (*self.ptr).start as u64,
+            )
         };
         if cbuf.is_null() || csh.is_null() {
             return Err(EINVAL);
@@ -373,7 +393,10 @@ impl<'a> Image<'a> {
                 .map(|s| s.bufsz as usize)
         };
         if seg_bufsz != Some(layout.bufsz) {
-            return Ok(PurgatoryCheck::Differs("segment size", seg_bufsz.unwrap_or(0)));
+            return Ok(PurgatoryCheck::Differs(
+                "segment size",
+                seg_bufsz.unwrap_or(0),
+            ));
         }
         // SAFETY: The core's buffer holds the segment's `bufsz` bytes.
         let theirs = unsafe { core::slice::from_raw_parts(cbuf, layout.bufsz) };
@@ -406,7 +429,9 @@ impl<'a> Image<'a> {
             (4, crate::c_str!("purgatory_start")),
         ] {
             let theirs = self.purgatory_symbol_addr(name)?;
-            let mine = pg.symbol_addr(name.as_bytes(), mem as u64).map_err(purgatory_error)?;
+            let mine = pg
+                .symbol_addr(name.as_bytes(), mem as u64)
+                .map_err(purgatory_error)?;
             if theirs as u64 != mine {
                 return Ok(PurgatoryCheck::Differs("symbol address", n));
             }
@@ -429,14 +454,17 @@ impl<'a> Image<'a> {
             return None;
         }
         // SAFETY: As above.
-        Some((pg, unsafe { core::slice::from_raw_parts_mut(buf, pg.layout().bufsz) }))
+        Some((pg, unsafe {
+            core::slice::from_raw_parts_mut(buf, pg.layout().bufsz)
+        }))
     }
 
     /// Reads purgatory symbol `name` (its size must be `size_of::<T>()`).
     pub fn purgatory_get<T: FromBytes + AsBytes + Default>(&mut self, name: &CStr) -> Result<T> {
         let mut v = T::default();
         if let Some((pg, buf)) = self.rust_purgatory_buf() {
-            pg.get_symbol(buf, name.as_bytes(), bytes_of_mut(&mut v)).map_err(purgatory_error)?;
+            pg.get_symbol(buf, name.as_bytes(), bytes_of_mut(&mut v))
+                .map_err(purgatory_error)?;
             return Ok(v);
         }
         let size = u32::try_from(core::mem::size_of::<T>()).map_err(|_| EINVAL)?;
@@ -444,7 +472,13 @@ impl<'a> Image<'a> {
         // not: the core checks); `v` is valid for `size` bytes of writes and
         // any bytes are a valid `T` (`FromBytes`).
         to_result(unsafe {
-            bindings::kexec_purgatory_get_set_symbol(self.ptr, name.as_char_ptr(), (&mut v as *mut T).cast(), size, true)
+            bindings::kexec_purgatory_get_set_symbol(
+                self.ptr,
+                name.as_char_ptr(),
+                (&mut v as *mut T).cast(),
+                size,
+                true,
+            )
         })?;
         Ok(v)
     }
@@ -452,14 +486,22 @@ impl<'a> Image<'a> {
     /// Writes purgatory symbol `name` (its size must be `size_of::<T>()`).
     pub fn purgatory_set<T: AsBytes>(&mut self, name: &CStr, v: &T) -> Result {
         if let Some((pg, buf)) = self.rust_purgatory_buf() {
-            return pg.set_symbol(buf, name.as_bytes(), bytes_of(v)).map_err(purgatory_error);
+            return pg
+                .set_symbol(buf, name.as_bytes(), bytes_of(v))
+                .map_err(purgatory_error);
         }
         let size = u32::try_from(core::mem::size_of::<T>()).map_err(|_| EINVAL)?;
         // SAFETY: `ptr` is valid by the type invariant; with `get_value`
         // false the core only reads `size` bytes from `v`, which are
         // initialized (`AsBytes`).
         to_result(unsafe {
-            bindings::kexec_purgatory_get_set_symbol(self.ptr, name.as_char_ptr(), (v as *const T).cast_mut().cast(), size, false)
+            bindings::kexec_purgatory_get_set_symbol(
+                self.ptr,
+                name.as_char_ptr(),
+                (v as *const T).cast_mut().cast(),
+                size,
+                false,
+            )
         })
     }
 
@@ -467,7 +509,9 @@ impl<'a> Image<'a> {
     pub fn purgatory_symbol_addr(&self, name: &CStr) -> Result<usize> {
         if let Some(mem) = self.rust_purgatory {
             let pg = purgatory::Purgatory::parse(purgatory_blob()).map_err(purgatory_error)?;
-            return Ok(pg.symbol_addr(name.as_bytes(), mem).map_err(purgatory_error)? as usize);
+            return Ok(pg
+                .symbol_addr(name.as_bytes(), mem)
+                .map_err(purgatory_error)? as usize);
         }
         // SAFETY: `ptr` is valid by the type invariant.
         let p = unsafe { bindings::kexec_purgatory_get_symbol_addr(self.ptr, name.as_char_ptr()) };
@@ -675,7 +719,10 @@ pub fn verify_pe_signature(image: &[u8]) -> Result {
         })
     };
     match verify(bindings::VERIFY_USE_SECONDARY_KEYRING as usize) {
-        Err(e) if cfg!(CONFIG_INTEGRITY_PLATFORM_KEYRING) && e.to_errno() == -(bindings::ENOKEY as c_int) => {
+        Err(e)
+            if cfg!(CONFIG_INTEGRITY_PLATFORM_KEYRING)
+                && e.to_errno() == -(bindings::ENOKEY as c_int) =>
+        {
             verify(bindings::VERIFY_USE_PLATFORM_KEYRING as usize)
         }
         r => r,

@@ -51,16 +51,25 @@ fn load_error(e: LoadError) -> Error {
 fn setup_boot_parameters(p: &mut BootParams<'_>, image: &[u8], hdr: &SetupHeader) -> Result {
     p.copy_setup_header(image, hdr).ok_or(ENOEXEC)?;
     let cur = x86::boot_params();
-    p.put(bp::HARDWARE_SUBARCH, &cur[bp::HARDWARE_SUBARCH..bp::HARDWARE_SUBARCH + 4]);
+    p.put(
+        bp::HARDWARE_SUBARCH,
+        &cur[bp::HARDWARE_SUBARCH..bp::HARDWARE_SUBARCH + 4],
+    );
     p.put(bp::SCREEN_INFO, x86::screen_info());
-    p.put(bp::ACPI_RSDP_ADDR, &cur[bp::ACPI_RSDP_ADDR..bp::ACPI_RSDP_ADDR + 8]);
+    p.put(
+        bp::ACPI_RSDP_ADDR,
+        &cur[bp::ACPI_RSDP_ADDR..bp::ACPI_RSDP_ADDR + 8],
+    );
     p.clear(bp::APM_BIOS_INFO, bp::APM_BIOS_INFO_SIZE);
     p.clear(bp::HD0_INFO, bp::HD_INFO_SIZE);
     p.clear(bp::HD1_INFO, bp::HD_INFO_SIZE);
     setup_e820_entries(p);
     p.put(bp::EDDBUF, &cur[bp::EDDBUF..bp::EDDBUF + bp::EDDBUF_SIZE]);
     p.put_u8(bp::EDDBUF_ENTRIES, cur[bp::EDDBUF_ENTRIES]);
-    p.put(bp::EDD_MBR_SIG_BUFFER, &cur[bp::EDD_MBR_SIG_BUFFER..bp::EDD_MBR_SIG_BUFFER + bp::EDD_MBR_SIG_BUFFER_SIZE]);
+    p.put(
+        bp::EDD_MBR_SIG_BUFFER,
+        &cur[bp::EDD_MBR_SIG_BUFFER..bp::EDD_MBR_SIG_BUFFER + bp::EDD_MBR_SIG_BUFFER_SIZE],
+    );
     Ok(())
 }
 
@@ -76,7 +85,12 @@ fn setup_e820_entries(p: &mut BootParams<'_>) {
             bzimage::read_u64(b, off + 8).unwrap_or(0),
             bzimage::read_u32(b, off + 16).unwrap_or(0),
         );
-        kexec_dprintk!("{:016x}-{:016x} ({})\n", addr, addr.wrapping_add(size).wrapping_sub(1), typ);
+        kexec_dprintk!(
+            "{:016x}-{:016x} ({})\n",
+            addr,
+            addr.wrapping_add(size).wrapping_sub(1),
+            typ
+        );
     }
 }
 
@@ -84,7 +98,8 @@ fn setup_e820_entries(p: &mut BootParams<'_>) {
 fn setup_rng_seed(p: &mut BootParams<'_>, load_addr: u64, offset: usize) -> Result {
     let mut seed = [0u8; bzimage::RNG_SEED_LENGTH];
     if kexec::random_seed(&mut seed) {
-        p.push_setup_data(load_addr, offset, bzimage::SETUP_RNG_SEED, &seed).ok_or(EINVAL)?;
+        p.push_setup_data(load_addr, offset, bzimage::SETUP_RNG_SEED, &seed)
+            .ok_or(EINVAL)?;
     }
     Ok(())
 }
@@ -198,7 +213,8 @@ impl kexec::Loader for BzImage64 {
         // boot_params, command line and setup_data share one segment.
         let layout = ParamsLayout::new(cmdline.len(), 0, false).ok_or(EINVAL)?;
         let buf = KVec::from_elem(0u8, layout.size, GFP_KERNEL)?;
-        let params = image.add_owned_segment(buf, layout.size, Placement::high(MIN_BOOTPARAM_ADDR, 16))?;
+        let params =
+            image.add_owned_segment(buf, layout.size, Placement::high(MIN_BOOTPARAM_ADDR, 16))?;
         let params_addr = params.mem;
         kexec_dprintk!(
             "Loaded boot_param, command line and misc at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
@@ -209,8 +225,11 @@ impl kexec::Loader for BzImage64 {
 
         let memsz = (hdr.init_size as usize).next_multiple_of(PAGE_SIZE);
         let min = (hdr.pref_address as usize).max(MIN_KERNEL_LOAD_ADDR);
-        let kernel_addr =
-            image.add_kernel_segment(kernel_range.clone(), memsz, Placement::high(min, hdr.kernel_alignment as usize))?;
+        let kernel_addr = image.add_kernel_segment(
+            kernel_range.clone(),
+            memsz,
+            Placement::high(min, hdr.kernel_alignment as usize),
+        )?;
         kexec_dprintk!(
             "Loaded 64bit kernel at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
             kernel_addr,
@@ -220,7 +239,8 @@ impl kexec::Loader for BzImage64 {
 
         let initrd = match image.initrd() {
             Some(initrd) => {
-                let addr = image.add_initrd_segment(Placement::high(MIN_INITRD_LOAD_ADDR, PAGE_SIZE))?;
+                let addr =
+                    image.add_initrd_segment(Placement::high(MIN_INITRD_LOAD_ADDR, PAGE_SIZE))?;
                 kexec_dprintk!(
                     "Loaded initrd at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
                     addr,
@@ -239,12 +259,16 @@ impl kexec::Loader for BzImage64 {
         if let Some((addr, len)) = initrd {
             p.set_initrd(addr, len);
         }
-        p.set_cmdline(params_addr as u64, layout.cmdline_offset, b"", cmdline).ok_or(EINVAL)?;
+        p.set_cmdline(params_addr as u64, layout.cmdline_offset, b"", cmdline)
+            .ok_or(EINVAL)?;
         if kexec::debug_enabled() {
             let b = p.bytes();
             let text = &b[layout.cmdline_offset..layout.cmdline_offset + cmdline.len()];
             let text = text.split(|&c| c == 0).next().unwrap_or(&[]);
-            pr_info!("Final command line is: {}\n", kernel::str::BStr::from_bytes(text));
+            pr_info!(
+                "Final command line is: {}\n",
+                kernel::str::BStr::from_bytes(text)
+            );
         }
         p.put_u8(bp::TYPE_OF_LOADER, bzimage::LOADER_TYPE_KEXEC);
         p.put_u8(bp::LOADFLAGS, 0);

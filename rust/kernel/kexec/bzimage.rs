@@ -328,7 +328,11 @@ impl SetupHeader {
     /// Bytes of real-mode code (boot sector plus setup sectors) in front of
     /// the protected-mode kernel.
     pub fn kern16_size(&self) -> usize {
-        let sects = if self.setup_sects == 0 { 4 } else { self.setup_sects };
+        let sects = if self.setup_sects == 0 {
+            4
+        } else {
+            self.setup_sects
+        };
         (usize::from(sects) + 1) * SECTOR_SIZE
     }
 }
@@ -368,8 +372,11 @@ impl ParamsLayout {
     /// assert!(ParamsLayout::new(0, usize::MAX - 8, true).is_none());
     /// ```
     pub fn new(cmdline_len: usize, efi_map_size: usize, ima: bool) -> Option<Self> {
-        let params_cmdline =
-            align16(BOOT_PARAMS_SIZE.checked_add(cmdline_len)?.checked_add(MAX_ELFCOREHDR_STR_LEN)?)?;
+        let params_cmdline = align16(
+            BOOT_PARAMS_SIZE
+                .checked_add(cmdline_len)?
+                .checked_add(MAX_ELFCOREHDR_STR_LEN)?,
+        )?;
         let efi_map_offset = params_cmdline;
         let setup_data_offset = efi_map_offset.checked_add(align16(efi_map_size)?)?;
         let mut size = setup_data_offset
@@ -421,7 +428,10 @@ pub fn check_cmdline(hdr: &SetupHeader, cmdline_len: usize) -> Result<(), LoadEr
 
 /// Checks that the image holds its own setup code; returns the range of the
 /// protected-mode kernel inside the image.
-pub fn kernel_range(hdr: &SetupHeader, image_len: usize) -> Result<core::ops::Range<usize>, LoadError> {
+pub fn kernel_range(
+    hdr: &SetupHeader,
+    image_len: usize,
+) -> Result<core::ops::Range<usize>, LoadError> {
     let start = hdr.kern16_size();
     if image_len < start {
         return Err(LoadError::Truncated);
@@ -506,7 +516,13 @@ impl<'a> BootParams<'a> {
     /// `prefix` (the `elfcorehdr=` of a crash kernel), NUL-terminates it and
     /// points `cmd_line_ptr` at it, given that the buffer will sit at
     /// physical address `load_addr`. `None` if it does not fit.
-    pub fn set_cmdline(&mut self, load_addr: u64, offset: usize, prefix: &[u8], cmdline: &[u8]) -> Option<()> {
+    pub fn set_cmdline(
+        &mut self,
+        load_addr: u64,
+        offset: usize,
+        prefix: &[u8],
+        cmdline: &[u8],
+    ) -> Option<()> {
         let plen = prefix.len();
         let total = plen.checked_add(cmdline.len())?;
         let end = offset.checked_add(total)?;
@@ -548,8 +564,18 @@ impl<'a> BootParams<'a> {
             let end = addr.wrapping_add(size).wrapping_sub(1);
             if start <= 0x100000 && end > 0x100000 {
                 let mem_k = (end >> 10) - (0x100000 >> 10);
-                self.put_u16(bp::EXT_MEM_K, if mem_k > 0xfc00 { 0xfc00 } else { mem_k as u16 });
-                self.put_u32(bp::ALT_MEM_K, if mem_k > 0xffff_ffff { 0xffff_ffff } else { mem_k as u32 });
+                self.put_u16(
+                    bp::EXT_MEM_K,
+                    if mem_k > 0xfc00 { 0xfc00 } else { mem_k as u16 },
+                );
+                self.put_u32(
+                    bp::ALT_MEM_K,
+                    if mem_k > 0xffff_ffff {
+                        0xffff_ffff
+                    } else {
+                        mem_k as u32
+                    },
+                );
             }
         }
         self.put_u8(bp::E820_ENTRIES, n as u8);
@@ -559,8 +585,16 @@ impl<'a> BootParams<'a> {
     /// Writes a `setup_data` entry at `offset` (header then `payload`) and
     /// links it at the head of the `hdr.setup_data` list, the buffer sitting
     /// at physical address `load_addr`. `None` if it does not fit.
-    pub fn push_setup_data(&mut self, load_addr: u64, offset: usize, typ: u32, payload: &[u8]) -> Option<()> {
-        let end = offset.checked_add(SETUP_DATA_HDR_SIZE)?.checked_add(payload.len())?;
+    pub fn push_setup_data(
+        &mut self,
+        load_addr: u64,
+        offset: usize,
+        typ: u32,
+        payload: &[u8],
+    ) -> Option<()> {
+        let end = offset
+            .checked_add(SETUP_DATA_HDR_SIZE)?
+            .checked_add(payload.len())?;
         if end > self.0.len() {
             return None;
         }

@@ -34,6 +34,7 @@
 //! C sources: [`kernel/kexec_file.c`](srctree/kernel/kexec_file.c),
 //! [`arch/x86/kernel/machine_kexec_64.c`](srctree/arch/x86/kernel/machine_kexec_64.c)
 
+use super::bzimage::{read_u16 as rd_u16, read_u32 as rd_u32, read_u64 as rd_u64};
 use core::fmt;
 use core::ops::Range;
 
@@ -402,23 +403,6 @@ struct Totals {
     bss: u64,
     buf_align: u64,
     bss_align: u64,
-}
-
-fn rd_u16(b: &[u8], off: usize) -> Option<u16> {
-    let s = b.get(off..off.checked_add(2)?)?;
-    Some(u16::from_le_bytes([s[0], s[1]]))
-}
-
-fn rd_u32(b: &[u8], off: usize) -> Option<u32> {
-    let s = b.get(off..off.checked_add(4)?)?;
-    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-fn rd_u64(b: &[u8], off: usize) -> Option<u64> {
-    let s = b.get(off..off.checked_add(8)?)?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(s);
-    Some(u64::from_le_bytes(a))
 }
 
 /// C's `ALIGN(v, align)` for a power-of-two `align`, `Overflow` instead of

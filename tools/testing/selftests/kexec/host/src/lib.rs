@@ -11,4 +11,3 @@ pub mod bzimage;
 pub mod pe;
 #[path = "../../../../../../rust/kernel/kexec/purgatory.rs"]
 pub mod purgatory;
-

@@ -39,7 +39,10 @@ fn probe_accepts_valid_header() {
 #[test]
 fn probe_rejects_in_c_order() {
     let img = valid_image(4096);
-    assert_eq!(SetupHeader::probe(&img[..1023], HOST), Err(ProbeError::TooShort));
+    assert_eq!(
+        SetupHeader::probe(&img[..1023], HOST),
+        Err(ProbeError::TooShort)
+    );
     assert!(SetupHeader::probe(&img[..1024], HOST).is_ok());
 
     let mut bad = img.clone();
@@ -50,7 +53,10 @@ fn probe_rejects_in_c_order() {
     let mut bad = img.clone();
     bad[bp::BOOT_FLAG] = 0;
     bad[bp::VERSION] = 0; // also bad: the boot flag is checked first
-    assert_eq!(SetupHeader::probe(&bad, HOST), Err(ProbeError::NoBootSector));
+    assert_eq!(
+        SetupHeader::probe(&bad, HOST),
+        Err(ProbeError::NoBootSector)
+    );
 
     let mut bad = img.clone();
     bad[bp::VERSION..bp::VERSION + 2].copy_from_slice(&0x020bu16.to_le_bytes());
@@ -60,7 +66,10 @@ fn probe_rejects_in_c_order() {
 
     let mut bad = img.clone();
     bad[bp::LOADFLAGS] = 0;
-    assert_eq!(SetupHeader::probe(&bad, HOST), Err(ProbeError::NotLoadedHigh));
+    assert_eq!(
+        SetupHeader::probe(&bad, HOST),
+        Err(ProbeError::NotLoadedHigh)
+    );
 
     let mut bad = img.clone();
     bad[bp::XLOADFLAGS] &= !(XLF_KERNEL_64 as u8);
@@ -73,7 +82,10 @@ fn probe_rejects_in_c_order() {
     let mut bad = img.clone();
     bad[bp::XLOADFLAGS] &= !(XLF_5LEVEL as u8);
     assert!(SetupHeader::probe(&bad, HOST).is_ok(), "4-level host");
-    assert_eq!(SetupHeader::probe(&bad, Host { la57: true }), Err(ProbeError::No5Level));
+    assert_eq!(
+        SetupHeader::probe(&bad, Host { la57: true }),
+        Err(ProbeError::No5Level)
+    );
 }
 
 #[test]
@@ -101,7 +113,10 @@ fn probe_never_panics_on_truncation_or_flips() {
 fn setup_sects_zero_means_four() {
     let mut img = valid_image(4096);
     img[bp::SETUP_SECTS] = 0;
-    assert_eq!(SetupHeader::probe(&img, HOST).unwrap().kern16_size(), 5 * 512);
+    assert_eq!(
+        SetupHeader::probe(&img, HOST).unwrap().kern16_size(),
+        5 * 512
+    );
     img[bp::SETUP_SECTS] = 255;
     let hdr = SetupHeader::probe(&img, HOST).unwrap();
     assert_eq!(hdr.kern16_size(), 256 * 512);
@@ -115,10 +130,19 @@ fn cmdline_limits_match_c() {
     // cmdline_len counts the NUL; 30 bytes are kept for elfcorehdr=.
     assert_eq!(check_cmdline(&hdr, 0), Ok(()));
     assert_eq!(check_cmdline(&hdr, 2017), Ok(()));
-    assert_eq!(check_cmdline(&hdr, 2018), Err(LoadError::CmdlineNoRoomForElfcorehdr));
-    assert_eq!(check_cmdline(&hdr, 2047), Err(LoadError::CmdlineNoRoomForElfcorehdr));
+    assert_eq!(
+        check_cmdline(&hdr, 2018),
+        Err(LoadError::CmdlineNoRoomForElfcorehdr)
+    );
+    assert_eq!(
+        check_cmdline(&hdr, 2047),
+        Err(LoadError::CmdlineNoRoomForElfcorehdr)
+    );
     assert_eq!(check_cmdline(&hdr, 2048), Err(LoadError::CmdlineTooLong));
-    assert_eq!(check_cmdline(&hdr, usize::MAX), Err(LoadError::CmdlineTooLong));
+    assert_eq!(
+        check_cmdline(&hdr, usize::MAX),
+        Err(LoadError::CmdlineTooLong)
+    );
     assert!(LoadError::CmdlineTooLong.is_einval());
     assert!(!LoadError::Truncated.is_einval());
 }
@@ -127,7 +151,12 @@ fn cmdline_limits_match_c() {
 fn params_layout_matches_c_formula() {
     // C: ALIGN(4096 + cmdline_len + 30, 16) + ALIGN(efi_map_sz, 16)
     //    + 16 + 96 (EFI setup_data) + 16 + 32 (RNG seed) [+ 16 + 16 IMA]
-    for &(cl, efi, ima) in &[(0usize, 0usize, false), (1, 0, false), (2017, 0, false), (100, 48 * 3, true)] {
+    for &(cl, efi, ima) in &[
+        (0usize, 0usize, false),
+        (1, 0, false),
+        (2017, 0, false),
+        (100, 48 * 3, true),
+    ] {
         let l = ParamsLayout::new(cl, efi, ima).unwrap();
         let a16 = |v: usize| (v + 15) & !15;
         let pc = a16(4096 + cl + 30);
@@ -144,7 +173,8 @@ fn params_layout_matches_c_formula() {
 fn cmdline_and_initrd_fields() {
     let mut buf = vec![0u8; 8192];
     let mut p = BootParams::new(&mut buf).unwrap();
-    p.set_cmdline(0x1_2345_6000, 4096, b"", b"console=ttyS0\0").unwrap();
+    p.set_cmdline(0x1_2345_6000, 4096, b"", b"console=ttyS0\0")
+        .unwrap();
     p.set_initrd(0x2_0000_1000, 0x1_0000_0010);
     let b = p.bytes();
     assert_eq!(&b[4096..4096 + 14], b"console=ttyS0\0");
@@ -170,7 +200,11 @@ fn cmdline_and_initrd_fields() {
 fn e820_and_memory_size() {
     let mut buf = vec![0u8; 4096];
     let mut p = BootParams::new(&mut buf).unwrap();
-    let map = [(0u64, 0x9fc00u64, 1u32), (0xf0000, 0x10000, 2), (0x100000, 0x1ff00000, 1)];
+    let map = [
+        (0u64, 0x9fc00u64, 1u32),
+        (0xf0000, 0x10000, 2),
+        (0x100000, 0x1ff00000, 1),
+    ];
     assert_eq!(p.set_e820(map.iter().copied()), 3);
     let b = p.bytes();
     assert_eq!(b[bp::E820_ENTRIES], 3);
@@ -199,14 +233,18 @@ fn setup_data_list() {
     let mut buf = vec![0u8; 4096 + 256];
     let mut p = BootParams::new(&mut buf).unwrap();
     p.put_u64(bp::SETUP_DATA, 0xdead_0000);
-    p.push_setup_data(0x10_0000, 4096, SETUP_RNG_SEED, &[7u8; RNG_SEED_LENGTH]).unwrap();
+    p.push_setup_data(0x10_0000, 4096, SETUP_RNG_SEED, &[7u8; RNG_SEED_LENGTH])
+        .unwrap();
     let b = p.bytes();
     assert_eq!(read_u64(b, bp::SETUP_DATA), Some(0x10_1000));
     assert_eq!(read_u64(b, 4096), Some(0xdead_0000));
     assert_eq!(read_u32(b, 4104), Some(SETUP_RNG_SEED));
     assert_eq!(read_u32(b, 4108), Some(32));
     assert_eq!(&b[4112..4144], &[7u8; 32]);
-    assert_eq!(p.push_setup_data(0, 4096 + 250, SETUP_RNG_SEED, &[0u8; 32]), None);
+    assert_eq!(
+        p.push_setup_data(0, 4096 + 250, SETUP_RNG_SEED, &[0u8; 32]),
+        None
+    );
 }
 
 #[test]
@@ -228,7 +266,13 @@ fn declared_header_length_is_copied_as_c_does() {
 #[test]
 fn error_messages_are_the_c_ones() {
     assert_eq!(ProbeError::NotBzImage.message(), "Not a bzImage");
-    assert_eq!(ProbeError::TooShort.message(), "File is too short to be a bzImage");
+    assert_eq!(
+        ProbeError::TooShort.message(),
+        "File is too short to be a bzImage"
+    );
     assert_eq!(LoadError::Truncated.message(), "bzImage truncated");
-    assert_eq!(LoadError::CmdlineTooLong.message(), "Kernel command line too long");
+    assert_eq!(
+        LoadError::CmdlineTooLong.message(),
+        "Kernel command line too long"
+    );
 }
