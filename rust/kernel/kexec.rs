@@ -120,6 +120,38 @@ pub struct Image<'a> {
 }
 
 /// The purgatory object built into the kernel (`kexec_purgatory`).
+///
+/// Corrupted copies of it are refused with an error, never read past:
+///
+/// ```
+/// use kernel::kexec::{purgatory::Purgatory, purgatory_blob};
+/// use kernel::prelude::*;
+///
+/// let blob = purgatory_blob();
+/// let pg = Purgatory::parse(blob).unwrap();
+/// assert!(pg.symbol(b"entry64_regs").is_ok());
+/// assert!(pg.symbol(b"no_such_symbol").is_err());
+///
+/// // Cut inside the ELF header and inside the section header table.
+/// let shoff = u64::from_le_bytes(blob[0x28..0x30].try_into().unwrap()) as usize;
+/// for len in [0, 1, 63, 64, shoff, blob.len() - 1] {
+///     assert!(Purgatory::parse(&blob[..len]).is_err(), "cut at {len}");
+/// }
+///
+/// // A section header table that starts past the end, a section count
+/// // that runs past it, a wrong machine.
+/// let mut bad = KVec::new();
+/// bad.extend_from_slice(blob, GFP_KERNEL)?;
+/// bad[0x28..0x30].copy_from_slice(&u64::MAX.to_le_bytes());
+/// assert!(Purgatory::parse(&bad).is_err());
+/// bad[0x28..0x30].copy_from_slice(&blob[0x28..0x30]);
+/// bad[0x3c..0x3e].copy_from_slice(&0xfff0u16.to_le_bytes());
+/// assert!(Purgatory::parse(&bad).is_err());
+/// bad[0x3c..0x3e].copy_from_slice(&blob[0x3c..0x3e]);
+/// bad[0x12] = 0x03; // EM_386
+/// assert!(Purgatory::parse(&bad).is_err());
+/// # Ok::<(), Error>(())
+/// ```
 pub fn purgatory_blob() -> &'static [u8] {
     let mut size = 0usize;
     // SAFETY: The helper stores the size of `kexec_purgatory` in `size` and
@@ -146,6 +178,9 @@ fn bytes_of_mut<T: AsBytes + FromBytes>(v: &mut T) -> &mut [u8] {
     // (`AsBytes`), and any bytes written make a valid `T` (`FromBytes`).
     unsafe { core::slice::from_raw_parts_mut((v as *mut T).cast(), core::mem::size_of::<T>()) }
 }
+
+// `purgatory_info.sechdrs` is walked as 64-byte ELF64 section headers.
+const _: () = assert!(core::mem::size_of::<bindings::Elf64_Shdr>() == 64);
 
 fn purgatory_error(e: purgatory::PurgatoryError) -> Error {
     crate::pr_err!("purgatory: {}\n", e);

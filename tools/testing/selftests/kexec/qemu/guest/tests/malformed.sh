@@ -13,7 +13,7 @@ try() { # NAME LOADER kt_load-arguments...
 	dmesg -c >/dev/null
 	r=$(kt_load load "$@" | sed -n 's/^KT: load //p')
 	echo "KT: bad $name $l $r"
-	dmesg -c | grep -E 'kexec-bzImage64|kexec_file' | sed "s/^\[[ 0-9.]*\] /KT: badmsg $name $l /"
+	dmesg -c | grep -E 'kexec-bzImage64|kexec_file|PEFILE' | sed "s/^\[[ 0-9.]*\] /KT: badmsg $name $l /"
 	case "$r" in ok*) kt_load unload >/dev/null ;; esac
 }
 
