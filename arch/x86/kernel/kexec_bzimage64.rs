@@ -223,7 +223,7 @@ impl kexec::Loader for BzImage64 {
             layout.size.next_multiple_of(PAGE_SIZE)
         );
 
-        let memsz = (hdr.init_size as usize).next_multiple_of(PAGE_SIZE);
+        let memsz = hdr.kernel_memsz(PAGE_SIZE as u32);
         let min = (hdr.pref_address as usize).max(MIN_KERNEL_LOAD_ADDR);
         let kernel_addr = image.add_kernel_segment(
             kernel_range.clone(),

@@ -325,6 +325,16 @@ impl SetupHeader {
         })
     }
 
+    /// Memory the kernel segment takes: `init_size` rounded up to a page
+    /// the way C's `PAGE_ALIGN(header->init_size)` does it, in 32 bits. An
+    /// `init_size` within a page of 4 GiB wraps to 0, and the segment is
+    /// then refused because its file part is larger than its memory (what C
+    /// answers, `-EINVAL`), not looked for in memory.
+    pub fn kernel_memsz(&self, page_size: u32) -> usize {
+        let mask = page_size.wrapping_sub(1);
+        (self.init_size.wrapping_add(mask) & !mask) as usize
+    }
+
     /// Bytes of real-mode code (boot sector plus setup sectors) in front of
     /// the protected-mode kernel.
     pub fn kern16_size(&self) -> usize {

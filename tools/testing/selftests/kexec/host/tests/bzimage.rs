@@ -276,3 +276,22 @@ fn error_messages_are_the_c_ones() {
         "Kernel command line too long"
     );
 }
+
+#[test]
+fn kernel_memsz_wraps_like_c_page_align() {
+    let mut img = valid_image(4096);
+    for (init, want) in [
+        (0u32, 0usize),
+        (1, 4096),
+        (4096, 4096),
+        (0x123456, 0x124000),
+        (0xffff_f000, 0xffff_f000),
+        // C's PAGE_ALIGN() on the u32 field wraps to 0.
+        (0xffff_f001, 0),
+        (0xffff_ffff, 0),
+    ] {
+        img[bp::INIT_SIZE..bp::INIT_SIZE + 4].copy_from_slice(&init.to_le_bytes());
+        let hdr = SetupHeader::probe(&img, HOST).unwrap();
+        assert_eq!(hdr.kernel_memsz(4096), want, "init_size {init:#x}");
+    }
+}
