@@ -4,6 +4,7 @@
  *
  *   kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-L LEN] [-d]
  *   kt_load unload
+ *   kt_load cycle N KERNEL [load options]
  *   kt_load exec
  *
  * "load" calls kexec_file_load(2) and prints one line:
@@ -14,6 +15,9 @@
  * that cmdline_len, counting the NUL, is exactly LEN; -L passes LEN as
  * cmdline_len whatever the buffer holds (to see the kernel refuse); -d sets
  * KEXEC_FILE_DEBUG so the kernel logs the segments it placed.
+ *
+ * "cycle" loads and unloads N times in one process and prints
+ * "KT: cycle done=<loads> fails=<failed loads or unloads>".
  *
  * "exec" prints "KT: handoff" and calls reboot(LINUX_REBOOT_CMD_KEXEC); it
  * only returns on failure.
@@ -160,7 +164,35 @@ static int do_load(int argc, char **argv)
 	err = errno;
 	t1 = now_us();
 	free(buf);
+	close(kfd);
+	if (ifd >= 0)
+		close(ifd);
 	return report(ret, ret ? err : 0, t1 - t0);
+}
+
+static int do_cycle(int argc, char **argv)
+{
+	long n, i, fails = 0;
+	int saved;
+
+	if (argc < 3)
+		usage();
+	n = strtol(argv[1], NULL, 0);
+	saved = dup(STDOUT_FILENO);
+	/* The per-load lines are not wanted here. */
+	if (!freopen("/dev/null", "w", stdout))
+		return 2;
+	for (i = 0; i < n; i++) {
+		if (do_load(argc - 1, argv + 1))
+			fails++;
+		else if (syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
+				 (unsigned long)KEXEC_FILE_UNLOAD))
+			fails++;
+	}
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	dprintf(STDOUT_FILENO, "KT: cycle done=%ld fails=%ld\n", n, fails);
+	return fails ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -175,6 +207,8 @@ int main(int argc, char **argv)
 				   (unsigned long)KEXEC_FILE_UNLOAD);
 		return ret ? report(ret, errno, 0) : (printf("KT: unload ok\n"), 0);
 	}
+	if (!strcmp(argv[1], "cycle"))
+		return do_cycle(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "exec")) {
 		sync();
 		printf("KT: handoff\n");

@@ -8,23 +8,18 @@ kml=/sys/kernel/debug/kmemleak
 memavail() { sed -n 's/^MemAvailable: *\([0-9]*\) kB/\1/p' /proc/meminfo; }
 
 use_loader rust
-cycle() {
-	kt_load load $img -c "console=ttyS0 kt.x=1" >/dev/null &&
-		kt_load unload >/dev/null
-}
 # Warm up caches and slabs, then start clean.
-for i in 1 2 3 4 5 6 7 8 9 10; do cycle || break; done
+kt_load cycle 10 $img -c "console=ttyS0 kt.x=1" >/dev/null
 sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null
 [ -w $kml ] && echo clear >$kml
 before=$(memavail)
-i=0 fails=0
-while [ $i -lt "$cycles" ]; do
-	cycle || fails=$((fails + 1))
-	i=$((i + 1))
-done
+r=$(kt_load cycle "$cycles" $img -c "console=ttyS0 kt.x=1")
 sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null
 after=$(memavail)
-echo "KT: leak cycles=$i fails=$fails before_kb=$before after_kb=$after"
+echo "$r"
+i=$(echo "$r" | sed -n 's/.*done=\([0-9]*\).*/\1/p')
+fails=$(echo "$r" | sed -n 's/.*fails=\([0-9]*\).*/\1/p')
+echo "KT: leak cycles=${i:-0} fails=${fails:-?} before_kb=$before after_kb=$after"
 if [ -w $kml ]; then
 	sleep 6
 	echo scan >$kml
