@@ -8,22 +8,18 @@ Writes OUTDIR/<name> for each case and OUTDIR/MANIFEST with lines
 "<name> <errno name the C loader gives> <what is wrong>".
 """
 
-import os
 import struct
 import sys
+
+from imageset import ImageSet
 
 
 def main(src, out):
     img = bytearray(open(src, "rb").read())
     setup_sects = img[0x1f1] or 4
     kern16 = (setup_sects + 1) * 512
-    os.makedirs(out, exist_ok=True)
-    cases = []
-
-    def put(name, data, errno, why):
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(bytes(data))
-        cases.append((name, errno, why))
+    images = ImageSet(out)
+    put = images.put
 
     def patched(off, fmt, value, length=None):
         b = bytearray(img if length is None else img[:length])
@@ -53,9 +49,7 @@ def main(src, out):
     put("header_len_0xff", patched(0x201, "B", 0xff), "OK",
         "setup header declared 272 bytes long (copied as declared)")
 
-    with open(os.path.join(out, "MANIFEST"), "w") as f:
-        for name, errno, why in cases:
-            f.write(f"{name} {errno} {why}\n")
+    images.write_index("MANIFEST")
 
 
 if __name__ == "__main__":

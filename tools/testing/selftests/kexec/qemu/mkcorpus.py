@@ -17,9 +17,10 @@ under KASAN while every loader path is still taken):
 Writes OUTDIR/<name> and OUTDIR/LIST with one name a line.
 """
 
-import os
 import struct
 import sys
+
+from imageset import ImageSet
 
 # (name, offset, size) of struct setup_header, Documentation/arch/x86/boot.rst
 FIELDS = [
@@ -57,13 +58,8 @@ def main(src, out):
     kern16 = (sects + 1) * 512
     base = bytearray(full[:kern16 + 64 * 1024])
     struct.pack_into("<I", base, 0x260, 4 << 20)
-    os.makedirs(out, exist_ok=True)
-    names = []
-
-    def put(name, data):
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(bytes(data))
-        names.append(name)
+    images = ImageSet(out)
+    put = images.put
 
     put("base", base)
     cuts = {0, 1, 2, 0x1f1, 0x3c, 0x40, 511, 512, 1023, 1024, kern16 - 1, kern16, kern16 + 1}
@@ -108,9 +104,8 @@ def main(src, out):
             struct.pack_into(FMT[size], b, off, v)
         put(f"big_{name}", b)
 
-    with open(os.path.join(out, "LIST"), "w") as f:
-        f.write("".join(n + "\n" for n in names))
-    print(f"corpus: {len(names)} images in {out}")
+    n = images.write_index("LIST")
+    print(f"corpus: {n} images in {out}")
 
 
 if __name__ == "__main__":

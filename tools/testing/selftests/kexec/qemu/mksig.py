@@ -14,6 +14,8 @@ import struct
 import subprocess
 import sys
 
+from imageset import ImageSet
+
 
 def sbsign(src, key, cert, dst):
     subprocess.run(["sbsign", "--key", key, "--cert", cert, "--output", dst, src],
@@ -33,19 +35,14 @@ def secdir_offset(img):
 
 
 def main(src, keys, out):
-    os.makedirs(out, exist_ok=True)
-    cases = []
-
-    def put(name, data, errno, why):
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(bytes(data))
-        cases.append((name, errno, why))
+    images = ImageSet(out)
+    put = images.put
 
     signed_path = os.path.join(out, "signed")
     sbsign(src, f"{keys}/trusted.key", f"{keys}/trusted.crt", signed_path)
-    cases.append(("signed", "OK", "signed by the trusted key"))
+    images.add("signed", "OK", "signed by the trusted key")
     sbsign(src, f"{keys}/untrusted.key", f"{keys}/untrusted.crt", os.path.join(out, "untrusted"))
-    cases.append(("untrusted", "ENOKEY", "signed by a key the kernel does not trust"))
+    images.add("untrusted", "ENOKEY", "signed by a key the kernel does not trust")
     put("unsigned", open(src, "rb").read(), "ENODATA", "no signature")
 
     signed = bytearray(open(signed_path, "rb").read())
@@ -90,9 +87,7 @@ def main(src, keys, out):
         t[i] = 0xa5
     put("garbage_pkcs7", t, "EBADMSG", "PKCS#7 body replaced by garbage, lengths kept")
 
-    with open(os.path.join(out, "MANIFEST"), "w") as f:
-        for name, errno, why in cases:
-            f.write(f"{name} {errno} {why}\n")
+    images.write_index("MANIFEST")
 
 
 if __name__ == "__main__":
