@@ -243,9 +243,9 @@ impl<'a> Image<'a> {
         memsz: usize,
         p: Placement,
     ) -> Result<usize> {
-        if bufsz > memsz {
-            return Err(EINVAL);
-        }
+        // A file part larger than the memory is not refused here: the core
+        // refuses it in `sanity_check_segment_list()` (`EINVAL`), after the
+        // placement, whose error (e.g. `EADDRNOTAVAIL`) comes first, as for C.
         let mut kbuf = bindings::kexec_buf {
             image: self.ptr,
             buffer: buf as *mut c_void,
