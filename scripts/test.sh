@@ -13,6 +13,12 @@ tap=$results/test.tap
 
 emit() { echo "$1" | tee -a "$tap.body"; }
 
+# The debug kernel (KASAN, kmemleak, ...) builds at low priority while the
+# tests of the main kernel, mostly one QEMU thread, use the other core.
+debug_log=$results/build-debug.log
+nice -n 10 make -s guest-debug >"$debug_log" 2>&1 &
+debug_pid=$!
+
 # 1. Host tests: cargo test over the core-only parsers.
 if [ -f tools/testing/selftests/kexec/host/Cargo.toml ]; then
 	out=$results/host-cargo.log
@@ -38,8 +44,16 @@ CARGO_BUILD_JOBS=2 scripts/fuzz.sh "${FUZZ_SECONDS:-30}" | tee -a "$tap.body"
 # 3. In-kernel unit tests (Rust doctests under KUnit) in one boot.
 python3 tools/testing/selftests/kexec/qemu/kunit.py | tee -a "$tap.body"
 
-# 4. QEMU end to end.
-python3 tools/testing/selftests/kexec/qemu/suite.py | tee -a "$tap.body"
+# 4. QEMU end to end: the main kernel's cases, then the debug kernel's.
+python3 tools/testing/selftests/kexec/qemu/suite.py --flavour main | tee -a "$tap.body"
+if wait "$debug_pid"; then
+	python3 tools/testing/selftests/kexec/qemu/suite.py --flavour debug | tee -a "$tap.body"
+else
+	for c in $(python3 tools/testing/selftests/kexec/qemu/suite.py --list --flavour debug); do
+		emit "not ok - $c (the debug kernel did not build: $debug_log)"
+	done
+	tail -20 "$debug_log" | sed 's/^/# /'
+fi
 
 passed=$(grep -c '^ok ' "$tap.body")
 failed=$(grep -c '^not ok ' "$tap.body")

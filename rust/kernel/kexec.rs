@@ -25,6 +25,7 @@ use core::{marker::PhantomData, ops::Range};
 use ffi::{c_char, c_int, c_ulong, c_void};
 
 pub mod bzimage;
+pub mod entries;
 pub mod pe;
 pub mod purgatory;
 #[cfg(CONFIG_X86_64)]

@@ -10,6 +10,9 @@
 //! [`arch/x86/include/asm/kexec.h`](srctree/arch/x86/include/asm/kexec.h)
 
 use super::bzimage::{self, bp};
+
+#[cfg(CONFIG_KEXEC_BZIMAGE64_RUST)]
+pub mod handoff;
 use crate::{
     bindings,
     types::{AsBytes, FromBytes},

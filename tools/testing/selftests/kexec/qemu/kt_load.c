@@ -6,6 +6,8 @@
  *   kt_load unload
  *   kt_load cycle N KERNEL [load options]
  *   kt_load exec
+ *   kt_load raw MEM PAGES ENTRY
+ *   kt_load corpus DIR LIST
  *
  * "load" calls kexec_file_load(2) and prints one line:
  *   KT: load ok us=<microseconds>
@@ -18,6 +20,16 @@
  *
  * "cycle" loads and unloads N times in one process and prints
  * "KT: cycle done=<loads> fails=<failed loads or unloads>".
+ *
+ * "raw" loads through kexec_load(2) one segment of PAGES zeroed pages at
+ * physical address MEM, with the entry point ENTRY (numbers in C syntax),
+ * and reports as "load" does.
+ *
+ * "corpus" loads every image named in the file LIST (one name a line, in
+ * DIR) through the C loader and then the Rust one (kexec_rust_loader=0 and
+ * 1), unloading after each success, and prints one line an image:
+ *   KT: cx NAME <C result> <Rust result>
+ * with a result "ok" or "err=<ERRNO NAME>".
  *
  * "exec" prints "KT: handoff" and calls reboot(LINUX_REBOOT_CMD_KEXEC); it
  * only returns on failure.
@@ -85,6 +97,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-L LEN] [-d]\n"
 		"       kt_load unload\n"
+		"       kt_load raw MEM PAGES ENTRY\n"
+		"       kt_load corpus DIR LIST\n"
 		"       kt_load exec\n");
 	exit(2);
 }
@@ -170,6 +184,89 @@ static int do_load(int argc, char **argv)
 	return report(ret, ret ? err : 0, t1 - t0);
 }
 
+static int do_raw(int argc, char **argv)
+{
+	struct kexec_segment seg;
+	unsigned long entry;
+	long long t0, t1;
+	long ret;
+	int err;
+
+	if (argc != 4)
+		usage();
+	seg.mem = (void *)strtoul(argv[1], NULL, 0);
+	seg.memsz = strtoul(argv[2], NULL, 0) * 4096;
+	seg.bufsz = seg.memsz;
+	seg.buf = calloc(1, seg.bufsz);
+	entry = strtoul(argv[3], NULL, 0);
+	if (!seg.buf)
+		return 2;
+	t0 = now_us();
+	ret = syscall(SYS_kexec_load, entry, 1UL, &seg, KEXEC_ARCH_DEFAULT);
+	err = errno;
+	t1 = now_us();
+	free((void *)seg.buf);
+	return report(ret, ret ? err : 0, t1 - t0);
+}
+
+/* Loads @path with the loader @rust selects; "ok" or "err=NAME" in @out. */
+static void corpus_one(const char *path, int rust, char *out, size_t len)
+{
+	static const char cmdline[] = "console=ttyS0";
+	int fd, knob;
+	long ret;
+
+	knob = open("/sys/module/kernel/parameters/kexec_rust_loader", O_WRONLY | O_CLOEXEC);
+	if (knob < 0 || write(knob, rust ? "1" : "0", 1) != 1) {
+		snprintf(out, len, "err=NOKNOB");
+		if (knob >= 0)
+			close(knob);
+		return;
+	}
+	close(knob);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(out, len, "err=OPEN");
+		return;
+	}
+	ret = syscall(SYS_kexec_file_load, fd, -1, sizeof(cmdline), cmdline,
+		      (unsigned long)KEXEC_FILE_NO_INITRAMFS);
+	if (ret) {
+		snprintf(out, len, "err=%s", errname(errno));
+	} else {
+		snprintf(out, len, "ok");
+		if (syscall(SYS_kexec_file_load, -1, -1, 0, NULL, (unsigned long)KEXEC_FILE_UNLOAD))
+			snprintf(out, len, "ok-unload-err=%s", errname(errno));
+	}
+	close(fd);
+}
+
+static int do_corpus(int argc, char **argv)
+{
+	char name[256], path[512], c[64], r[64];
+	FILE *list;
+
+	if (argc != 3)
+		usage();
+	list = fopen(argv[2], "r");
+	if (!list) {
+		fprintf(stderr, "kt_load: %s: %s\n", argv[2], strerror(errno));
+		return 2;
+	}
+	while (fgets(name, sizeof(name), list)) {
+		name[strcspn(name, "\n")] = '\0';
+		if (!name[0])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", argv[1], name);
+		corpus_one(path, 0, c, sizeof(c));
+		corpus_one(path, 1, r, sizeof(r));
+		printf("KT: cx %s %s %s\n", name, c, r);
+		fflush(stdout);
+	}
+	fclose(list);
+	return 0;
+}
+
 static int do_cycle(int argc, char **argv)
 {
 	long n, i, fails = 0;
@@ -207,6 +304,10 @@ int main(int argc, char **argv)
 				   (unsigned long)KEXEC_FILE_UNLOAD);
 		return ret ? report(ret, errno, 0) : (printf("KT: unload ok\n"), 0);
 	}
+	if (!strcmp(argv[1], "corpus"))
+		return do_corpus(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "raw"))
+		return do_raw(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "cycle"))
 		return do_cycle(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "exec")) {

@@ -5,8 +5,8 @@
     mkcorpus.py BZIMAGE OUTDIR
 
 Every image starts from the real one cut to its setup code plus 64 KiB of
-kernel, with init_size lowered to 4 MiB (a load allocates init_size bytes of
-pages; the images are loaded, never run, so this keeps 1,500 loads quick
+kernel, with init_size lowered to 256 KiB (a load allocates init_size bytes
+of pages; the images are loaded, never run, so this keeps 1,600 loads quick
 under KASAN while every loader path is still taken):
 
   trunc_*   cut at every setup header field boundary and around the setup code
@@ -57,7 +57,7 @@ def main(src, out):
     sects = full[0x1f1] or 4
     kern16 = (sects + 1) * 512
     base = bytearray(full[:kern16 + 64 * 1024])
-    struct.pack_into("<I", base, 0x260, 4 << 20)
+    struct.pack_into("<I", base, 0x260, 256 << 10)
     images = ImageSet(out)
     put = images.put
 

@@ -2,16 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0
 """The QEMU end-to-end cases.  Prints TAP; `suite.py --list` names the cases.
 
-    suite.py [CASE...]
+    suite.py [--flavour main|debug] [CASE...]
+
+--flavour picks the cases that boot that kernel (DEBUG_CASES boot the debug
+one, the others the main one).
 """
 
+import hashlib
 import os
+import random
 import re
 import sys
 
 import kt
 
 CASES = {}
+# The cases that boot the debug kernel (KASAN, kmemleak, signatures not forced).
+DEBUG_CASES = {"kexec_malformed_errno", "kexec_sig_not_forced", "kexec_corpus_errno",
+               "kexec_load_unload_leak"}
 
 
 def case(fn):
@@ -342,11 +350,294 @@ def kexec_load_unload_leak():
           f"({-100 * drift:+.2f}%), kmemleak: 0 unreferenced objects", flush=True)
 
 
+def sane(b, kexecs=1):
+    """No timeout, no oops, and each of the `kexecs` jumps went through the
+    Rust hand-off (its "hand-off checked" line, printed just before)."""
+    expect(not b.timed_out, "guest timed out", b)
+    oops = b.oops()
+    expect(not oops, f"oops/warning on the console: {oops[0].group(0) if oops else ''}", b)
+    n = len(b.all(r"kexec: hand-off checked: \d+ segments"))
+    expect(n == kexecs, f"{n} kexecs through the Rust hand-off, wanted {kexecs}", b)
+
+
+def by_stage(b):
+    """{stage: [marker, ...]}: the markers of each boot of a chain."""
+    out, cur = {}, 0
+    for _, m in b.markers():
+        sm = re.match(r"stage (\d+) reached", m)
+        if sm:
+            cur = int(sm.group(1))
+        out.setdefault(cur, []).append(m)
+    return out
+
+
+def loads(ms, tag="dmesg"):
+    """The loads logged (show_loader_log TAG) in markers `ms`: for each,
+    {"segs": [(mem, memsz, bufsz)], "initrd": (mem, bufsz) or None,
+    "purgatory": mem or None, "ram": [(start, end)] from the loader's E820
+    dump, "rust": bool}."""
+    out = []
+    for m in ms:
+        if not m.startswith(tag + " "):
+            continue
+        sm = SEG_RE.search(m)
+        # A load's log starts with the core's "kernel:" line.
+        if not out or "kexec_file: kernel: " in m or (sm and sm.group(1) == "0" and out[-1]["segs"]):
+            out.append({"segs": [], "initrd": None, "purgatory": None, "ram": [], "rust": False})
+        cur = out[-1]
+        if sm:
+            cur["segs"].append((int(sm.group(3), 16), int(sm.group(4), 16), int(sm.group(2), 16)))
+            continue
+        if "kexec-bzImage64-rs: Loaded 64bit kernel at" in m:
+            cur["rust"] = True
+        pm = re.search(r"Loaded purgatory at (0x[0-9a-f]+)", m)
+        if pm:
+            cur["purgatory"] = int(pm.group(1), 16)
+        im = re.search(r"Loaded initrd at (0x[0-9a-f]+) bufsz=(0x[0-9a-f]+)", m)
+        if im:
+            cur["initrd"] = (int(im.group(1), 16), int(im.group(2), 16))
+        em = re.search(r": ([0-9a-f]{16})-([0-9a-f]{16}) \(1\)$", m)
+        if em:
+            cur["ram"].append((int(em.group(1), 16), int(em.group(2), 16) + 1))
+    return out
+
+
+def check_segments_in_ram(ld, b):
+    for mem, memsz, _ in ld["segs"]:
+        expect(any(s <= mem and mem + memsz <= e for s, e in ld["ram"]),
+               f"segment {mem:#x}+{memsz:#x} outside the E820 RAM ranges {ld['ram']}", b)
+
+
+CHAIN_LEN = 10
+
+
+@case
+def kexec_chain_10():
+    """Ten kexecs in a row, each stage loading the next from the disk."""
+    nonces = [kt.nonce() for _ in range(CHAIN_LEN)]
+    b = kt.boot("kexec_chain_10", f"kt.test=chain kt.nonces={','.join(nonces)}", timeout=300)
+    sane(b, CHAIN_LEN)
+    st = by_stage(b)
+    order = [int(m.split()[1]) for _, m in b.markers("stage ")]
+    expect(order == list(range(1, CHAIN_LEN + 2)),
+           f"stages reached {order}, wanted 1..{CHAIN_LEN + 1} in order", b)
+    for i, n in enumerate(nonces):
+        ms = st.get(i + 2, [])
+        got = [m.split()[1] for m in ms if m.startswith("nonce ")]
+        expect(got == [n], f"stage {i + 2} printed nonce(s) {got}, wanted {n}", b)
+        expect("initrd ok" in ms, f"stage {i + 2}: initrd check failed", b)
+    for s in range(1, CHAIN_LEN + 1):
+        ld = loads(st.get(s, []))
+        expect(len(ld) == 1 and ld[0]["rust"] and ld[0]["segs"],
+               f"stage {s}: not one load through the Rust loader", b)
+        expect(st[s][-1] == "handoff", f"stage {s}: did not end in a kexec: {st[s][-1:]}", b)
+    expect("handoff" not in st[CHAIN_LEN + 1] and "done" in st[CHAIN_LEN + 1],
+           f"stage {CHAIN_LEN + 1} did not end the chain", b)
+    t = [t for t, m in b.markers("stage ")]
+    print(f"# {CHAIN_LEN} kexecs, stages 2..{CHAIN_LEN + 1} each with its nonce and initrd; "
+          f"{(t[-1] - t[0]) / CHAIN_LEN:.1f} s per kexec (TCG)", flush=True)
+
+
+@case
+def kexec_smp():
+    """Four CPUs before the kexec, four after."""
+    n = kt.nonce()
+    b = kt.boot("kexec_smp", f"kt.test=smp kt.next_nonce={n}", smp=4)
+    sane(b)
+    cpus = {}
+    for _, m in b.markers("cpus "):
+        f = dict(kv.split("=", 1) for kv in m.split()[1:])
+        cpus[int(f["stage"])] = f
+    expect(1 in cpus, "stage 1 printed no CPUs", b)
+    expect(b.stage_reached() >= 2 and b.has(f"nonce {n}") and b.has("initrd ok"),
+           "stage 2 not reached with its nonce and initrd", b)
+    expect(2 in cpus, "stage 2 printed no CPUs", b)
+    show = lambda c: f"online={c['online']} processors={c['processors']} ran_on={c['ran_on']}"
+    expect(cpus[2] == dict(cpus[1], stage="2"),
+           f"CPUs differ across the kexec: stage 1 {show(cpus[1])}, stage 2 {show(cpus[2])}", b)
+    _, lim = b.first(r"CPU limit of (\d+) reached")
+    for s in (1, 2):
+        c = cpus[s]
+        expect(c["online"] == "0-3" and c["processors"] == "4" and c["ran_on"] == "0,1,2,3",
+               f"stage {s}: {show(c)}, wanted online=0-3 processors=4 ran_on=0,1,2,3"
+               + (f" (the kernel is built with NR_CPUS={lim.group(1)})" if lim else ""), b)
+    ld = loads(by_stage(b)[1])
+    expect(len(ld) == 1 and ld[0]["rust"], "stage 1: not loaded by the Rust loader", b)
+    print("# stage 1 and stage 2: CPUs 0-3 online, a task ran on each", flush=True)
+
+
+@case
+def kexec_memory_sizes():
+    """Segment placement with 256 MiB and with 4 GiB of RAM."""
+    MiB, GiB = 1 << 20, 1 << 30
+    for mem, size in (("256M", 256 * MiB), ("4G", 4 * GiB)):
+        n = kt.nonce()
+        b = kt.boot(f"kexec_memory_sizes_{mem}", f"kt.test=kexec_stage2 kt.loader=rust kt.next_nonce={n}",
+                    mem=mem)
+        sane(b)
+        expect(b.stage_reached() >= 2 and b.has(f"nonce {n}") and b.has("initrd ok"),
+               f"mem={mem}: stage 2 not reached with its nonce and initrd", b)
+        ld = loads(by_stage(b)[1])
+        expect(len(ld) == 1 and ld[0]["rust"] and len(ld[0]["segs"]) == 4,
+               f"mem={mem}: not one four-segment load by the Rust loader", b)
+        ld = ld[0]
+        check_segments_in_ram(ld, b)
+        where = ", ".join(f"[{i}] {m:#x}+{sz:#x}" for i, (m, sz, _) in enumerate(ld["segs"]))
+        print(f"# mem={mem}: RAM {', '.join(f'{s:#x}-{e:#x}' for s, e in ld['ram'])}", flush=True)
+        print(f"# mem={mem}: segments {where}", flush=True)
+        if size < 4 * GiB:
+            high = [(m, sz) for m, sz, _ in ld["segs"] if m + sz > size]
+            expect(not high, f"mem={mem}: segments past {size:#x}: {high}", b)
+        else:
+            expect(any(m >= 4 * GiB for m, _, _ in ld["segs"]),
+                   f"mem={mem}: no segment above 4 GiB: {where}", b)
+            pg = ld["purgatory"]
+            expect(pg is not None and pg >= 4 * GiB,
+                   f"mem={mem}: the purgatory (placed top-down) is at {pg and hex(pg)}, below 4 GiB", b)
+
+
+@case
+def kexec_big_initrd():
+    """A 64 MiB initrd, built in the guest, arrives intact."""
+    n = kt.nonce()
+    b = kt.boot("kexec_big_initrd", f"kt.test=big_initrd kt.next_nonce={n}", mem="1G", timeout=240)
+    sane(b)
+    made = b.markers("big initrd ")
+    expect(made, "stage 1 did not build the initrd", b)
+    f = dict(kv.split("=", 1) for kv in made[0][1].split()[2:])
+    size, sha = int(f["bytes"]), f["payload"]
+    expect(size >= 64 << 20, f"initrd of {size} bytes", b)
+    with open(os.path.join(kt.guest_dir(), "payload.sha256")) as fh:
+        expect(sha != fh.read().strip(), "the payload is the disk's, not the new one", b)
+    ld = loads(by_stage(b)[1])
+    expect(len(ld) == 1 and ld[0]["rust"] and ld[0]["initrd"], "stage 1: no Rust load with an initrd", b)
+    mem, bufsz = ld[0]["initrd"]
+    seg = [s for s in ld[0]["segs"] if s[0] == mem]
+    expect(seg, f"no segment at the initrd's address {mem:#x}", b)
+    expect(bufsz == size and seg[0][2] == size, f"initrd bufsz {bufsz:#x}/{seg[0][2]:#x}, file {size:#x}", b)
+    expect(seg[0][1] >= 64 << 20, f"initrd segment memsz {seg[0][1]:#x} < 64 MiB", b)
+    check_segments_in_ram(ld[0], b)
+    st2 = by_stage(b).get(2, [])
+    expect(f"nonce {n}" in st2, "stage 2 not reached with its nonce", b)
+    expect(f"kt.payload={sha}" in " ".join(l for _, l in b.lines), "kt.payload not passed", b)
+    expect("initrd ok" in st2, "stage 2: the 64 MiB payload does not match", b)
+    expect("big payload bytes=67108864" in st2, "stage 2: /payload is not 64 MiB", b)
+    print(f"# initrd {size} bytes at {mem:#x} (memsz {seg[0][1]:#x}), 64 MiB payload intact", flush=True)
+
+
+@case
+def kexec_reload():
+    """Unload and reload: the image executed is the one loaded last."""
+    na, na2, nb = kt.nonce(), kt.nonce(), kt.nonce()
+    b = kt.boot("kexec_reload", f"kt.test=reload kt.nonce_a={na} kt.nonce_a2={na2} kt.nonce_b={nb}")
+    sane(b)
+    st = by_stage(b)
+    s1 = st.get(1, [])
+    steps = [m for m in s1 if m.startswith(("load ", "unload", "kexec_loaded", "exec ", "handoff"))]
+    steps = [re.sub(r" us=\d+", "", m) for m in steps]
+    want = ["load ok", "kexec_loaded A 1", "unload ok", "kexec_loaded unload 0",
+            "handoff", "exec err=EINVAL errno=22",
+            "load ok", "kexec_loaded A2 1", "load ok", "kexec_loaded B 1", "handoff"]
+    expect(steps == want, f"stage 1 steps {steps}, wanted {want}", b)
+    for tag in ("A", "A2", "B"):
+        ld = loads(s1, tag)
+        expect(len(ld) == 1 and ld[0]["rust"], f"load {tag}: not one Rust load", b)
+    line = next((m for m in s1 if m.startswith("reload ")), "reload")
+    p = dict(kv.split("=", 1) for kv in line.split()[1:])
+    expect(len(p.get("payload_b", "")) == 64 and p["payload_b"] != p.get("payload_a"),
+           f"payloads: {line}", b)
+    s2 = st.get(2, [])
+    expect(s2, "stage 2 not reached", b)
+    got = [m.split()[1] for m in s2 if m.startswith("nonce ")]
+    expect(got == [nb], f"stage 2 printed nonce(s) {got}, wanted B {nb} (A {na}, A2 {na2})", b)
+    cl = next((m for m in s2 if m.startswith("cmdline ")), "")
+    expect(f"kt.nonce={nb}" in cl and na not in cl and na2 not in cl and f"kt.payload={p['payload_b']}" in cl,
+           f"stage 2 command line: {cl}", b)
+    expect("initrd ok" in s2 and "payload bytes=2097152" in s2, "stage 2 did not get B's initrd", b)
+    print("# load A, unload, exec refused, load A', load B over it, exec: B ran", flush=True)
+
+
+@case
+def kexec_busy_device():
+    """kexec while the virtio disk is busy; the next kernel reads it intact."""
+    MiB = 1 << 20
+    img = os.path.join(kt.guest_dir(), "disk.img")
+    with open(img, "rb") as f:
+        data = f.read()
+    # A 4 MiB range without an all-zero MiB, somewhere else each run.
+    full = [o for o in range(len(data) // MiB - 3)
+            if all(data[(o + i) * MiB:(o + i + 1) * MiB].count(0) != MiB for i in range(4))]
+    expect(full, "no 4 MiB range with data on the disk image")
+    off = random.choice(full)
+    sha = hashlib.sha256(data[off * MiB:(off + 4) * MiB]).hexdigest()
+    n = kt.nonce()
+    b = kt.boot("kexec_busy_device", f"kt.test=busy_device kt.next_nonce={n} kt.blk={off}:{sha}")
+    sane(b)
+    st = by_stage(b)
+    s1, s2 = st.get(1, []), st.get(2, [])
+    expect("blk stage1 ok" in s1, "stage 1: the range does not match before the kexec", b)
+    busy = [m for m in s1 if m.startswith("busy ")]
+    expect(len(busy) == 2, f"reader not confirmed before the load and at exec: {busy}", b)
+    for m in busy:
+        f = dict(kv.split("=", 1) for kv in m.split()[1:] if "=" in kv)
+        r0, r1 = (int(x) for x in f["reads"].split(".."))
+        expect(r1 > r0 and f["dd"], f"disk not being read: {m}", b)
+    expect(s1[-1] == "handoff", f"stage 1 did not end in the kexec: {s1[-1:]}", b)
+    expect(f"nonce {n}" in s2 and "initrd ok" in s2, "stage 2 not reached with its nonce and initrd", b)
+    dev = next((m for m in s2 if m.startswith("blk dev=")), "")
+    expect(dev == f"blk dev=present sectors={len(data) // 512} mounted=1", f"stage 2 disk: {dev!r}", b)
+    expect("blk stage2 ok" in s2, f"stage 2: the {off} MiB..+4 MiB range does not match", b)
+    expect("blk full read rc=0" in s2, "stage 2: reading the whole disk failed", b)
+    errs = [m for m in s2 if m.startswith("blkerr ")]
+    expect("blk errors=0" in s2 and not errs, f"stage 2: I/O errors {errs}", b)
+    print(f"# kexec with the reader running ({busy[-1]}); stage 2 read MiB {off}..{off + 4} "
+          f"intact, no I/O errors", flush=True)
+
+
+@case
+def kexec_handoff_checks():
+    """What the Rust hand-off checks and C does not: an entry point outside
+    every segment is refused at load (EINVAL, the reason logged) with the
+    Rust preparation and accepted with the C one; then a real kexec works."""
+    n = kt.nonce()
+    b = kt.boot("kexec_handoff_checks", f"kt.test=handoff kt.next_nonce={n}")
+    sane(b)
+    expect(b.has("handoff param Y"), "kexec_rust_handoff is not on by default", b)
+    raw = {}
+    for _, m in b.markers("raw "):
+        w = m.split()
+        raw[(w[1], w[2])] = " ".join(w[3:])
+    want = {("outside", "Y"): "load err=EINVAL errno=22 loaded=0",
+            ("outside", "N"): "load ok loaded=1",
+            ("inside", "Y"): "load ok loaded=1",
+            ("inside", "N"): "load ok loaded=1"}
+    for k, v in want.items():
+        expect(raw.get(k) == v, f"kexec_load, entry {k[0]} the segment, kexec_rust_handoff={k[1]}: "
+               f"{raw.get(k)}, wanted {v}", b)
+    why = [m for _, m in b.markers("rawmsg outside Y ")]
+    expect(any("hand-off refused: entry point 0x1002000 is in no segment" in m for m in why),
+           f"no reason logged for the refusal: {why}", b)
+    expect(b.stage_reached() >= 2 and b.has(f"nonce {n}") and b.has("initrd ok"),
+           "stage 2 not reached after the refusals", b)
+    print("# entry point outside the segments: EINVAL with the Rust hand-off "
+          "(C loads it); the next kexec reached stage 2", flush=True)
+
+
 def main(argv):
-    if argv[1:2] == ["--list"]:
-        print("\n".join(CASES))
+    args, flavour, listing = argv[1:], None, False
+    while args and args[0].startswith("--"):
+        if args[0] == "--list":
+            listing, args = True, args[1:]
+        elif args[0] == "--flavour" and len(args) > 1:
+            flavour, args = args[1], args[2:]
+        else:
+            print(__doc__, file=sys.stderr)
+            return 2
+    names = args or [c for c in CASES
+                     if flavour is None or (c in DEBUG_CASES) == (flavour == "debug")]
+    if listing:
+        print("\n".join(names))
         return 0
-    names = argv[1:] or list(CASES)
     failed = 0
     for name in names:
         try:

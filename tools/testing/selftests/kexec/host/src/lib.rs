@@ -11,3 +11,5 @@ pub mod bzimage;
 pub mod pe;
 #[path = "../../../../../../rust/kernel/kexec/purgatory.rs"]
 pub mod purgatory;
+#[path = "../../../../../../rust/kernel/kexec/entries.rs"]
+pub mod entries;

@@ -29,3 +29,37 @@ next_cmdline() {
 show_loader_log() {
 	dmesg -c | grep -E 'kexec|bzImage' | sed "s/^\[[ 0-9.]*\] /KT: ${1:-dmesg} /"
 }
+
+# stage_cmdline NONCE PAYLOAD_SHA256 ARGS...: the next stage's command line
+# when its nonce or initrd are not next_cmdline's.
+stage_cmdline() {
+	local n=$1 p=$2
+	shift 2
+	echo "console=ttyS0 panic=-1 kt.stage=$((stage + 1)) kt.nonce=$n kt.payload=$p $*"
+}
+
+# kexec_next KERNEL INITRD CMDLINE: load with KEXEC_FILE_DEBUG through the
+# chosen loader, show its log, kexec.  Returns only on failure.
+kexec_next() {
+	dmesg -c >/dev/null
+	if kt_load load "$1" -i "$2" -d -c "$3"; then
+		show_loader_log
+		kt_load exec
+	fi
+	show_loader_log
+	echo "KT: fail"
+}
+
+# initrd_with_payload MIB OUT: OUT is /mnt/images/stage2.cpio followed by a
+# second newc archive holding MIB MiB of random /payload, which replaces the
+# first one's when the kernel unpacks them; prints its sha256.
+initrd_with_payload() {
+	rm -rf /tmp/pl && mkdir /tmp/pl || return 1
+	dd if=/dev/urandom of=/tmp/pl/payload bs=1M count="$1" iflag=fullblock 2>/dev/null &&
+		sha256sum /tmp/pl/payload | cut -d' ' -f1 &&
+		cp /mnt/images/stage2.cpio "$2" &&
+		(cd /tmp/pl && echo payload | cpio -o -H newc 2>/dev/null) >>"$2"
+	local rc=$?
+	rm -rf /tmp/pl
+	return $rc
+}
