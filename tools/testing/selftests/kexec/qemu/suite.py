@@ -356,7 +356,8 @@ def sane(b, kexecs=1):
     expect(not b.timed_out, "guest timed out", b)
     oops = b.oops()
     expect(not oops, f"oops/warning on the console: {oops[0].group(0) if oops else ''}", b)
-    n = len(b.all(r"kexec: hand-off checked: \d+ segments"))
+    # machine_kexec()'s line (the load-time one says "pages in N runs").
+    n = len(b.all(r"^\[\s*[\d.]+\] kexec: hand-off checked: \d+ segments, \d+ pages, \d+ indirection"))
     expect(n == kexecs, f"{n} kexecs through the Rust hand-off, wanted {kexecs}", b)
 
 

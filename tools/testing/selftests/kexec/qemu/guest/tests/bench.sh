@@ -1,15 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0
-# make bench: kexec_file_load latency of both loaders, interleaved in one
-# boot: "KT: bench LOADER MICROSECONDS" for every load.
+# make bench: kexec_file_load latency, interleaved in one boot, of the C
+# loader and the Rust loader (both with the Rust hand-off preparation and
+# checks), and of the Rust loader with the C hand-off preparation
+# (kexec_rust_handoff=N): "KT: bench LABEL MICROSECONDS" for every load.
 . /tests/lib.sh
+HO=/sys/module/kernel/parameters/kexec_rust_handoff
 n=$(arg kt.rounds || echo 20)
 i=0
 while [ $i -lt "$n" ]; do
-	for l in c rust; do
-		use_loader "$l"
+	for run in c:Y rust:Y rust_choff:N; do
+		label=${run%%:*}
+		use_loader "${label%_choff}"
+		[ ! -w $HO ] || echo "${run#*:}" >$HO
 		r=$(kt_load load /images/bzImage -i /images/stage2.cpio -c "console=ttyS0 kt.bench=1" |
 			sed -n 's/^KT: load ok us=//p')
-		[ -n "$r" ] && echo "KT: bench $l $r"
+		[ -n "$r" ] && echo "KT: bench $label $r"
 		kt_load unload >/dev/null
 	done
 	i=$((i + 1))
