@@ -130,22 +130,27 @@ impl Kimage {
     }
 }
 
-/// Whether `[pa, pa + len)` lies in the kernel's direct map.
-fn direct_mapped(pa: u64, len: u64) -> bool {
-    let Some(end) = pa.checked_add(len) else {
-        return false;
-    };
+/// The physical ranges of the kernel's direct map (`pfn_mapped[]`).
+fn direct_map() -> impl Iterator<Item = (u64, u64)> {
     // SAFETY: `nr_pfn_mapped` and `pfn_mapped[]` change only when memory is
     // added (under the memory hotplug lock, which a kexec load does not
     // exclude, as in C); entries are only appended, each written before the
     // count is raised.
     let n = unsafe { addr_of!(bindings::nr_pfn_mapped).read_volatile() }.max(0) as usize;
-    (0..n).any(|i| {
+    (0..n).map(|i| {
         // SAFETY: `i < nr_pfn_mapped`, so the entry is initialized and inside
         // the array (`E820_MAX_ENTRIES` long).
         let r = unsafe { addr_of!(bindings::pfn_mapped).cast::<bindings::range>().add(i).read() };
-        pa >= r.start << 12 && end <= r.end << 12
+        (r.start << 12, r.end << 12)
     })
+}
+
+/// Whether `[pa, pa + len)` lies in the kernel's direct map.
+fn direct_mapped(pa: u64, len: u64) -> bool {
+    let Some(end) = pa.checked_add(len) else {
+        return false;
+    };
+    direct_map().any(|(start, stop)| pa >= start && end <= stop)
 }
 
 /// Reads the `i`-th 64-bit word of the page at physical address `page`, if
@@ -171,7 +176,7 @@ fn la57() -> bool {
 }
 
 fn relocate_kernel_va() -> u64 {
-    bindings::relocate_kernel as usize as u64
+    bindings::relocate_kernel as *const () as u64
 }
 
 /// The top-level slot of the transition mapping (the only page-table subtree
@@ -236,13 +241,24 @@ pub fn check(image: &Kimage) -> core::result::Result<Checked, HandoffError> {
         Some((pa, _)) if pa == want => {}
         other => return Err(HandoffError::NotIdentityMapped { addr: va, got: other.map(|(p, _)| p) }),
     }
+    // The core allocates source and indirection pages from the direct map:
+    // check it is identity-mapped once, rather than page by page.
+    for (start, end) in direct_map() {
+        pt.check_identity(start, end)?;
+    }
     let stats = entries::check_entries(
         segs,
         &control,
         k.head as u64,
         image.is_default(),
         read_phys,
-        |page| pt.check_identity(page, page + PAGE_SIZE),
+        |page| {
+            if direct_mapped(page, PAGE_SIZE) {
+                Ok(())
+            } else {
+                pt.check_identity(page, page + PAGE_SIZE)
+            }
+        },
     )?;
     Ok(Checked {
         stats,
@@ -476,12 +492,8 @@ pub fn prepare(image: &mut Kimage) -> Result {
         },
         pgd: pgd.cast(),
     };
-    // SAFETY: as in `direct_mapped`.
-    let n = unsafe { addr_of!(bindings::nr_pfn_mapped).read_volatile() }.max(0) as usize;
-    for i in 0..n {
-        // SAFETY: as in `direct_mapped`.
-        let r = unsafe { addr_of!(bindings::pfn_mapped).cast::<bindings::range>().add(i).read() };
-        m.map(r.start << 12, r.end << 12)?;
+    for (start, end) in direct_map() {
+        m.map(start, end)?;
     }
     // Segments may lie outside the direct map (a user memory map, or the
     // way back from a kexec'd kernel).
@@ -516,7 +528,7 @@ pub fn control_page(
     unsafe {
         bindings::__memcpy(
             code,
-            bindings::relocate_kernel as usize as *const c_void,
+            bindings::relocate_kernel as *const c_void,
             bindings::KEXEC_CONTROL_CODE_MAX_SIZE as usize,
         )
     };

@@ -2,10 +2,13 @@
 # Signed kexec: every image in /mnt/images/sig (see its MANIFEST) through
 # each loader, as "KT: sig NAME LOADER <kt_load result>" plus the kernel's
 # messages about it as "KT: sigmsg NAME LOADER <dmesg line>".
+# kt.sig_names=A,B,...: only those images.
 . /tests/lib.sh
 dir=/mnt/images/sig
+only=$(arg kt.sig_names)
 
 while read -r name _; do
+	case ",$only," in ,,|*",$name,"*) ;; *) continue ;; esac
 	for l in c rust; do
 		use_loader "$l"
 		dmesg -c >/dev/null
