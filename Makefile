@@ -6,9 +6,10 @@ SHELL := /bin/bash
 QEMU := tools/testing/selftests/kexec/qemu
 # Kconfig fragments (config/*.config) of the two test kernels:
 # main: the Rust loader, KUnit, signed kexec with KEXEC_SIG_FORCE (the
-#       images it kexecs are signed with the test key);
-# debug: KASAN, kmemleak, UBSAN, lockdep; signed kexec not forced.
-MAIN_CONFIG := base rust kunit loader sig sigforce
+#       images it kexecs are signed with the test key, its bzImage is a PE);
+# debug: KASAN, kmemleak, UBSAN, lockdep; signed kexec not forced, no EFI
+#       or ACPI (it only loads images, made from the main kernel's bzImage).
+MAIN_CONFIG := base rust kunit loader pefile sig sigforce
 DEBUG_CONFIG := base rust loader sig debug
 # Loader used by `make run`: rust or c.
 LOADER ?= rust
@@ -38,8 +39,10 @@ guest: kernel
 kernel-debug: tree keys
 	@scripts/kernel.sh debug $(DEBUG_CONFIG)
 
-guest-debug: kernel-debug
-	@$(QEMU)/mkinitramfs.sh build/guest-debug build/kernel-debug/arch/x86/boot/bzImage \
+# The debug guest never boots the images it loads: they are made from the
+# main kernel's bzImage, a PE file that can be signed.
+guest-debug: kernel-debug kernel
+	@$(QEMU)/mkinitramfs.sh build/guest-debug build/kernel-main/arch/x86/boot/bzImage \
 		--sig build/keys --corpus
 
 # Build, boot, kexec into a second kernel, print what happened.

@@ -321,6 +321,27 @@ pub struct EntryStats {
 /// [`check_segments`]. `visit(page)` is called with every source and
 /// indirection page, for checks of its own (its mapping). With `copies`
 /// false (a crash image, loaded in place), the list must be empty.
+///
+/// ```
+/// use kernel::kexec::entries::*;
+///
+/// // Two pages at 1 MiB; the list lives in the indirection page at 0x5000.
+/// let segs = [Segment { mem: 0x100000, memsz: 0x2000 }];
+/// let head = 0x5000 | IND_INDIRECTION;
+/// let list = |page: &'static [u64]| move |p: u64, i: u64| {
+///     if p == 0x5000 { page.get(i as usize).copied() } else { None }
+/// };
+/// let st = check_entries(&segs, &[0x9000], head, true, list(&[0x100000 | IND_DESTINATION,
+///     0x7000 | IND_SOURCE, 0x8000 | IND_SOURCE, IND_DONE]), |_| Ok(()));
+/// assert_eq!(st.map(|s| s.pages), Ok(2));
+/// // One page short, or copied from the control page at 0x9000: refused.
+/// let short = check_entries(&segs, &[0x9000], head, true, list(&[0x100000 | IND_DESTINATION,
+///     0x7000 | IND_SOURCE, IND_DONE]), |_| Ok(()));
+/// assert!(matches!(short, Err(HandoffError::Incomplete { index: 0, pages: 1, want: 2 })));
+/// let ctl = check_entries(&segs, &[0x9000], head, true, list(&[0x100000 | IND_DESTINATION,
+///     0x9000 | IND_SOURCE, 0x8000 | IND_SOURCE, IND_DONE]), |_| Ok(()));
+/// assert!(matches!(ctl, Err(HandoffError::SourceIsControl { page: 0x9000, .. })));
+/// ```
 pub fn check_entries<R, V>(
     segs: &[Segment],
     control: &[u64],
