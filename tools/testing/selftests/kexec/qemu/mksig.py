@@ -53,29 +53,21 @@ def main(src, keys, out):
     t[len(t) // 2] ^= 0x01
     put("tampered", t, "EKEYREJECTED", "one bit flipped in the middle of the signed range")
 
-    t = bytearray(signed)
-    struct.pack_into("<I", t, sd, len(t))
-    put("secdir_past_end", t, "ELIBBAD", "security directory starts at the end of the file")
-
-    t = bytearray(signed)
-    struct.pack_into("<I", t, sd + 4, size + 4096)
-    put("secdir_too_long", t, "ELIBBAD", "security directory runs past the end of the file")
-
-    t = bytearray(signed)
-    struct.pack_into("<I", t, sd + 4, 0)
-    put("secdir_zero_size", t, "ENODATA", "zero-length certificate table")
-
-    t = bytearray(signed)
-    struct.pack_into("<I", t, sd + 4, 4)
-    put("secdir_size_4", t, "ELIBBAD", "certificate table shorter than its wrapper")
-
-    t = bytearray(signed)
-    struct.pack_into("<H", t, va + 6, 0x0001)
-    put("cert_type_x509", t, "ENOTSUPP", "WIN_CERTIFICATE type X.509 instead of PKCS#7")
-
-    t = bytearray(signed)
-    struct.pack_into("<H", t, va + 4, 0x0100)
-    put("cert_revision_1", t, "ENOTSUPP", "WIN_CERTIFICATE revision 1.0")
+    # (name, struct format, offset, value, errno, why): one field rewritten.
+    for name, fmt, off, val, err, why in [
+        ("secdir_past_end", "<I", sd, len(signed), "ELIBBAD",
+         "security directory starts at the end of the file"),
+        ("secdir_too_long", "<I", sd + 4, size + 4096, "ELIBBAD",
+         "security directory runs past the end of the file"),
+        ("secdir_zero_size", "<I", sd + 4, 0, "ENODATA", "zero-length certificate table"),
+        ("secdir_size_4", "<I", sd + 4, 4, "ELIBBAD", "certificate table shorter than its wrapper"),
+        ("cert_type_x509", "<H", va + 6, 0x0001, "ENOTSUPP",
+         "WIN_CERTIFICATE type X.509 instead of PKCS#7"),
+        ("cert_revision_1", "<H", va + 4, 0x0100, "ENOTSUPP", "WIN_CERTIFICATE revision 1.0"),
+    ]:
+        t = bytearray(signed)
+        struct.pack_into(fmt, t, off, val)
+        put(name, t, err, why)
 
     t = bytearray(signed)
     t[va + 8] = 0x31
