@@ -12,17 +12,13 @@
 
 use kernel::{
     bindings,
-    kexec::x86::handoff::{self, Checked, Kimage},
+    kexec::x86::handoff::{self, Kimage},
     kexec_dprintk,
     prelude::*,
 };
 use core::ffi::{c_int, c_ulong};
 
 const __LOG_PREFIX: &[u8] = b"kexec\0";
-
-fn describe(image: &bindings::kimage, c: &Checked) -> (u64, &'static str) {
-    (image.start as u64, if c.purgatory { " (purgatory)" } else { "" })
-}
 
 /// Builds the identity-mapped page table of `image`.
 ///
@@ -56,8 +52,6 @@ pub unsafe extern "C" fn rust_machine_kexec_post_load(image: *mut bindings::kima
     let k = unsafe { Kimage::from_raw(image) };
     match handoff::check(&k) {
         Ok(c) => {
-            // SAFETY: `image` is valid (function safety requirement).
-            let (entry, what) = describe(unsafe { &*image }, &c);
             kexec_dprintk!(
                 "hand-off checked: {} segments, {} pages in {} runs, {} indirection pages, {} table pages, entry {:#x} in segment {}{}\n",
                 c.segments,
@@ -65,9 +59,10 @@ pub unsafe extern "C" fn rust_machine_kexec_post_load(image: *mut bindings::kima
                 c.stats.destinations,
                 c.stats.indirections,
                 c.table_pages,
-                entry,
+                // SAFETY: `image` is valid (function safety requirement).
+                unsafe { (*image).start },
                 c.entry_segment,
-                what
+                if c.purgatory { " (purgatory)" } else { "" }
             );
             0
         }

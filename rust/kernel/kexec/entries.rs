@@ -443,6 +443,12 @@ pub const PTE_PRESENT: u64 = 1 << 0;
 /// Large-page bit of a PUD or PMD entry.
 pub const PTE_PSE: u64 = 1 << 7;
 
+/// Whether entry `e` of a table of `level` (1: the last) maps a page rather
+/// than pointing to a table: the last level, or a 1 GiB / 2 MiB page.
+fn is_leaf(level: u32, e: u64) -> bool {
+    level == 1 || ((level == 2 || level == 3) && e & PTE_PSE != 0)
+}
+
 /// An x86_64 page table, read through a callback.
 pub struct PageTable<R> {
     /// Physical address of the top-level table.
@@ -472,7 +478,7 @@ impl<R: FnMut(u64, u64) -> Option<u64>> PageTable<R> {
                 return Ok(None);
             }
             let size = 1u64 << shift;
-            if level == 1 || ((level == 2 || level == 3) && e & PTE_PSE != 0) {
+            if is_leaf(level, e) {
                 // Large pages keep their PAT bit (12) out of the address.
                 let base = if level == 1 { e & self.pfn_mask } else { e & self.pfn_mask & !(size - 1) };
                 return Ok(Some((base | (va & (size - 1)), size)));
@@ -529,7 +535,7 @@ impl<R: FnMut(u64, u64) -> Option<u64>> PageTable<R> {
                 continue;
             }
             let e = (self.read)(table, i).ok_or(HandoffError::TableUnreadable { page: table })?;
-            if e & PTE_PRESENT == 0 || level == 1 || ((level == 2 || level == 3) && e & PTE_PSE != 0) {
+            if e & PTE_PRESENT == 0 || is_leaf(level, e) {
                 continue;
             }
             let next = e & self.pfn_mask;

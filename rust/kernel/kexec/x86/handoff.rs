@@ -26,11 +26,11 @@
 
 use crate::{
     bindings,
-    error::{code::*, Error, Result},
+    error::{code::*, to_result, Result},
     kexec::entries::{self, EntryStats, HandoffError, PageTable, Segment, PAGE_SIZE},
 };
 use core::ptr::addr_of;
-use ffi::{c_int, c_void};
+use ffi::c_void;
 
 /// Upper bound on the page-table pages of one image (a table page maps at
 /// least 1 GiB of the direct map with 2 MiB pages, so this covers 64 TiB).
@@ -75,7 +75,9 @@ impl Kimage {
     }
 
     fn raw(&self) -> &bindings::kimage {
-        // SAFETY: valid by the type invariant, and nobody else changes it.
+        // SAFETY: valid by the type invariant; with `kexec_lock` held only
+        // this handle changes the image, through `&mut self` methods, so no
+        // write overlaps the shared reference returned here.
         unsafe { &*self.ptr }
     }
 
@@ -171,8 +173,13 @@ fn read_phys(page: u64, i: u64) -> Option<u64> {
     })
 }
 
-fn la57() -> bool {
-    super::la57()
+/// Levels of the running kernel's page tables (4, or 5 with LA57).
+fn levels() -> u32 {
+    if super::la57() {
+        5
+    } else {
+        4
+    }
 }
 
 fn relocate_kernel_va() -> u64 {
@@ -182,8 +189,7 @@ fn relocate_kernel_va() -> u64 {
 /// The top-level slot of the transition mapping (the only page-table subtree
 /// whose pages are not control pages).
 fn transition_slot() -> u64 {
-    let shift = if la57() { 48 } else { 39 };
-    (relocate_kernel_va() >> shift) & (entries::ENTRIES_PER_PAGE - 1)
+    (relocate_kernel_va() >> (12 + 9 * (levels() - 1))) & (entries::ENTRIES_PER_PAGE - 1)
 }
 
 /// Checks the loaded `image` (see the module documentation); the page table
@@ -208,7 +214,7 @@ pub fn check(image: &Kimage) -> core::result::Result<Checked, HandoffError> {
     let root = unsafe { bindings::kexec_virt_to_phys(pgd.cast()) };
     let mut pt = PageTable {
         root,
-        levels: if la57() { 5 } else { 4 },
+        levels: levels(),
         // SAFETY: No preconditions.
         pfn_mask: unsafe { bindings::kexec_pte_pfn_mask() },
         read: read_phys,
@@ -310,14 +316,6 @@ impl IdentMap {
     }
 }
 
-fn to_result(r: c_int) -> Result {
-    if r < 0 {
-        Err(Error::from_errno(r))
-    } else {
-        Ok(())
-    }
-}
-
 #[cfg(CONFIG_EFI)]
 fn map_efi_systab(m: &mut IdentMap) -> Result {
     if !super::efi_booted() {
@@ -374,7 +372,7 @@ fn map_efi_systab(_m: &mut IdentMap) -> Result {
 ///
 /// `res` is a valid resource and `arg` the `IdentMap` passed to the walk.
 #[cfg(CONFIG_ACPI)]
-unsafe extern "C" fn map_resource(res: *mut bindings::resource, arg: *mut c_void) -> c_int {
+unsafe extern "C" fn map_resource(res: *mut bindings::resource, arg: *mut c_void) -> ffi::c_int {
     // SAFETY: as the function's safety requirement says.
     let (m, r) = unsafe { (&mut *arg.cast::<IdentMap>(), &*res) };
     match m.map(r.start, r.end.wrapping_add(1)) {
@@ -417,7 +415,7 @@ fn map_acpi_tables(_m: &mut IdentMap) -> Result {
 /// pages that are not control pages (kept in `arch.{p4d,pud,pmd,pte}`).
 fn map_transition(image: &mut Kimage, control_pa: u64, enc: bool) -> Result {
     let va = relocate_kernel_va();
-    let levels = if la57() { 5u32 } else { 4 };
+    let levels = levels();
     // SAFETY: No preconditions.
     let pfn_mask = unsafe { bindings::kexec_pte_pfn_mask() };
     // SAFETY: No preconditions.
