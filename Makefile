@@ -9,7 +9,7 @@ QEMU := tools/testing/selftests/kexec/qemu
 #       images it kexecs are signed with the test key, its bzImage is a PE);
 # debug: KASAN, kmemleak, UBSAN, lockdep; signed kexec not forced, no EFI
 #       or ACPI (it only loads images, made from the main kernel's bzImage).
-MAIN_CONFIG := base rust kunit loader pefile sig sigforce
+MAIN_CONFIG := base rust kunit loader pefile hotplug sig sigforce
 DEBUG_CONFIG := base rust loader sig debug
 # Loader used by `make run`: rust or c.
 LOADER ?= rust

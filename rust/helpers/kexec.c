@@ -1,10 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
 
+/*
+ * Inline functions and macros the kexec abstractions (rust/kernel/kexec/)
+ * use, each under the name of what it wraps.
+ */
+
+#include <linux/cc_platform.h>
 #include <linux/efi.h>
+#include <linux/io.h>
 #include <linux/kexec.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
 #include <linux/pgtable.h>
 
+phys_addr_t rust_helper_page_to_phys(struct page *page)
+{
+	return page_to_phys(page);
+}
+
+void *rust_helper_page_address(const struct page *page)
+{
+	return page_address(page);
+}
+
+#ifndef CONFIG_MEMORY_HOTPLUG
+void rust_helper_get_online_mems(void)
+{
+	get_online_mems();
+}
+
+void rust_helper_put_online_mems(void)
+{
+	put_online_mems();
+}
+#endif
+
+#ifndef CONFIG_ARCH_HAS_CC_PLATFORM
+bool rust_helper_cc_platform_has(enum cc_attr attr)
+{
+	return cc_platform_has(attr);
+}
+#endif
+
 #ifdef CONFIG_X86_64
+#include <asm/mem_encrypt.h>
+
 bool rust_helper_pgtable_l5_enabled(void)
 {
 	return pgtable_l5_enabled();
@@ -14,89 +54,37 @@ bool rust_helper_efi_enabled(int feature)
 {
 	return efi_enabled(feature);
 }
-#endif
 
-#ifdef CONFIG_KEXEC_FILE
-/* The purgatory object built into the kernel (kernel/kexec_internal.h). */
-extern char kexec_purgatory[];
-extern size_t kexec_purgatory_size;
-
-const void *rust_helper_kexec_purgatory_blob(size_t *size)
+void *rust_helper_phys_to_virt(phys_addr_t address)
 {
-	*size = kexec_purgatory_size;
-	return kexec_purgatory;
-}
-#endif
-
-#if defined(CONFIG_X86_64) && defined(CONFIG_KEXEC_BZIMAGE64_RUST)
-/* What the x86_64 kexec hand-off (rust/kernel/kexec/x86/handoff.rs) needs. */
-#include <linux/cc_platform.h>
-#include <linux/io.h>
-#include <linux/mm.h>
-#include <asm/pgtable.h>
-
-u64 rust_helper_kexec_page_large_exec(void)
-{
-	return __PAGE_KERNEL_LARGE_EXEC;
+	return phys_to_virt(address);
 }
 
-u64 rust_helper_kexec_kernpg_table_noenc(void)
+phys_addr_t rust_helper_virt_to_phys(volatile void *address)
 {
-	return _KERNPG_TABLE_NOENC;
+	return virt_to_phys(address);
 }
 
-u64 rust_helper_kexec_kernpg_table(void)
+pmdval_t rust_helper_pmd_pfn_mask(pmd_t pmd)
 {
-	return _KERNPG_TABLE;
+	return pmd_pfn_mask(pmd);
 }
 
-u64 rust_helper_kexec_page_enc(void)
+pte_t rust_helper_pfn_pte(unsigned long page_nr, pgprot_t pgprot)
 {
-	return _PAGE_ENC;
+	return pfn_pte(page_nr, pgprot);
 }
 
-u64 rust_helper_kexec_pte_pfn_mask(void)
+u64 rust_helper_sme_get_me_mask(void)
 {
-	return PTE_PFN_MASK;
-}
-
-/* The last-level entry mapping @pa executable, as pfn_pte() makes it. */
-u64 rust_helper_kexec_pte_exec(phys_addr_t pa, bool enc)
-{
-	return pte_val(pfn_pte(pa >> PAGE_SHIFT,
-			       enc ? PAGE_KERNEL_EXEC : PAGE_KERNEL_EXEC_NOENC));
-}
-
-bool rust_helper_kexec_guest_mem_encrypt(void)
-{
-	return cc_platform_has(CC_ATTR_GUEST_MEM_ENCRYPT);
-}
-
-phys_addr_t rust_helper_kexec_page_to_phys(struct page *page)
-{
-	return page_to_phys(page);
-}
-
-void *rust_helper_kexec_page_address(struct page *page)
-{
-	return page_address(page);
-}
-
-void *rust_helper_kexec_phys_to_virt(phys_addr_t pa)
-{
-	return phys_to_virt(pa);
-}
-
-phys_addr_t rust_helper_kexec_virt_to_phys(void *p)
-{
-	return virt_to_phys(p);
+	return sme_get_me_mask();
 }
 
 #ifdef CONFIG_EFI
-/* As declared in <asm/efi.h>, which bindgen cannot take on its own. */
+/* Declared in <asm/efi.h>, which bindgen cannot take on its own. */
 extern unsigned long efi_config_table;
 
-u64 rust_helper_kexec_efi_config_table(void)
+unsigned long rust_helper_efi_config_table(void)
 {
 	return efi_config_table;
 }

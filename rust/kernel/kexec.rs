@@ -1,43 +1,100 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Image loaders for `kexec_file_load(2)`.
+//! Image loaders for `kexec_file_load(2)`, and the kexec image they fill.
 //!
 //! A loader implements [`Loader`]; [`create_file_ops`] turns it into the
 //! `struct kexec_file_ops` that an architecture lists in
 //! `kexec_file_loaders[]`. The generic code in `kernel/kexec_file.c` reads
 //! the files, calls `probe` on each loader until one accepts, then `load`,
 //! copies the segments the loader placed into the new kernel's memory, and
-//! finally calls `cleanup`. Everything a loader touches during `load` goes
-//! through [`Image`], which owns the buffers behind the segments it places,
-//! so that they live exactly until `cleanup`.
+//! finally calls `cleanup`.
+//!
+//! [`Image`] is the one wrapper of `struct kimage`: the loaders see it
+//! through [`Load`], which adds what only exists during `load` (the files)
+//! and owns the buffers behind the segments a loader places until
+//! `cleanup`; the architecture's hand-off code sees it directly (see
+//! [`x86::handoff`]).
 //!
 //! C header: [`include/linux/kexec.h`](srctree/include/linux/kexec.h)
 
 use crate::{
     alloc::{flags::GFP_KERNEL, KBox, KVec, VVec},
     bindings,
-    error::{code::*, to_result, Error, Result},
+    error::{code::*, from_result, to_result, Error, Result},
     prelude::*,
     str::CStr,
-    types::{AsBytes, FromBytes},
+    types::{AsBytes, FromBytes, Opaque},
 };
 use core::{marker::PhantomData, ops::Range};
 use ffi::{c_char, c_int, c_ulong, c_void};
 
 pub mod bzimage;
 pub mod entries;
+pub mod errno;
 pub mod pe;
 pub mod purgatory;
+#[cfg(CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST)]
+pub mod selftest;
 #[cfg(CONFIG_X86_64)]
 pub mod x86;
+
+impl From<errno::Errno> for Error {
+    fn from(e: errno::Errno) -> Error {
+        use errno::Errno as E;
+        match e {
+            E::ENOEXEC => ENOEXEC,
+            E::ENOMEM => ENOMEM,
+            E::EINVAL => EINVAL,
+            E::ENODATA => ENODATA,
+            E::EMSGSIZE => EMSGSIZE,
+            E::ELIBBAD => ELIBBAD,
+            E::EKEYREJECTED => EKEYREJECTED,
+            E::ENOTSUPP => ENOTSUPP,
+        }
+    }
+}
+
+impl From<purgatory::PurgatoryError> for Error {
+    fn from(e: purgatory::PurgatoryError) -> Error {
+        e.errno().into()
+    }
+}
+
+impl From<pe::PeError> for Error {
+    fn from(e: pe::PeError) -> Error {
+        e.errno().into()
+    }
+}
+
+impl From<bzimage::ProbeError> for Error {
+    fn from(_: bzimage::ProbeError) -> Error {
+        // Not an image this loader takes: the next loader tries.
+        ENOEXEC
+    }
+}
+
+impl From<bzimage::LoadError> for Error {
+    fn from(e: bzimage::LoadError) -> Error {
+        e.errno().into()
+    }
+}
+
+impl From<entries::HandoffError> for Error {
+    fn from(_: entries::HandoffError) -> Error {
+        // An image the hand-off cannot run is an invalid argument of the load.
+        EINVAL
+    }
+}
 
 /// Whether the running `kexec_file_load(2)` call asked for `KEXEC_FILE_DEBUG`.
 pub fn debug_enabled() -> bool {
     // SAFETY: `kexec_file_dbg_print` is a `bool` that lives for the whole
-    // kernel run; it is only written by `kexec_file_load()` with
-    // `kexec_lock` held, the same lock every loader callback runs under, so
-    // this read cannot race with a write.
-    unsafe { core::ptr::addr_of!(bindings::kexec_file_dbg_print).read() }
+    // kernel run. `kexec_file_load()` sets it with `kexec_lock` held, but
+    // `kimage_file_post_load_cleanup()` clears it without the lock when an
+    // image is freed after the lock was dropped, so another load may race
+    // with that store: the read is volatile (`READ_ONCE()`), of a single
+    // byte that is only ever 0 or 1, and only chooses whether to log.
+    unsafe { core::ptr::addr_of!(bindings::kexec_file_dbg_print).read_volatile() }
 }
 
 /// Prints with `pr_info!` when the `kexec_file_load(2)` call asked for
@@ -88,36 +145,137 @@ impl Placement {
     }
 }
 
-/// A segment whose contents are a buffer the loader built; returned by
-/// [`Image::add_owned_segment`] to reach the buffer again.
-#[derive(Debug, Clone, Copy)]
-pub struct OwnedSegment {
-    index: usize,
-    /// Physical address the segment was placed at.
-    pub mem: usize,
+/// The type of a kexec image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Run by `reboot(LINUX_REBOOT_CMD_KEXEC)`: its pages are copied into
+    /// place at the jump.
+    Default,
+    /// A crash (kdump) kernel, loaded in place in the crash reservation.
+    Crash,
 }
 
-/// A kernel image being loaded through `kexec_file_load(2)`, as seen by a
-/// [`Loader`]'s `load`.
+/// A kexec image: a `struct kimage`.
 ///
 /// # Invariants
 ///
-/// `ptr` points to a valid `struct kimage` in file mode, for which
-/// `kexec_file_load()` is running the loader's `load` callback with
-/// `kexec_lock` held. `kernel`, `initrd` and `cmdline` are the image's
-/// `kernel_buf`, `initrd_buf` and `cmdline_buf`, which stay allocated and
-/// unchanged until the loader's `cleanup` has run. Every segment placed with
-/// an owned buffer has that buffer in `owned`, whose heap storage is never
-/// reallocated or freed before `cleanup` or a failed `load`.
-pub struct Image<'a> {
-    ptr: *mut bindings::kimage,
-    kernel: &'a [u8],
-    initrd: Option<&'a [u8]>,
-    cmdline: &'a [u8],
-    owned: KVec<KVec<u8>>,
-    /// Where the Rust-built purgatory went, once [`Image::load_purgatory_rust`]
-    /// has placed it (its buffer is `purgatory_info.purgatory_buf`).
-    rust_purgatory: Option<u64>,
+/// The wrapped `struct kimage` is valid, and whoever holds a reference to an
+/// `Image` holds `kexec_lock` for as long as the reference lives, so nothing
+/// else reads or writes the image meanwhile.
+#[repr(transparent)]
+pub struct Image(Opaque<bindings::kimage>);
+
+impl Image {
+    /// Creates a reference to an `Image` from a pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` points to a valid `struct kimage` for the lifetime `'a`, the
+    /// caller holds `kexec_lock` for that time, and no other reference made
+    /// from `ptr` is used during it.
+    pub unsafe fn from_raw<'a>(ptr: *mut bindings::kimage) -> &'a mut Self {
+        // CAST: `Self` is `repr(transparent)` over `Opaque<kimage>`, itself
+        // `repr(transparent)` over the C struct.
+        // INVARIANT: as the caller guarantees.
+        // SAFETY: as the caller guarantees: valid, and exclusive for `'a`.
+        unsafe { &mut *ptr.cast() }
+    }
+
+    /// The `struct kimage`, for the few fields C code reads and writes that
+    /// have no accessor here.
+    pub fn as_raw(&self) -> *mut bindings::kimage {
+        self.0.get()
+    }
+
+    fn raw(&self) -> &bindings::kimage {
+        // SAFETY: valid by the type invariant; nothing else writes it while
+        // `kexec_lock` is held, and writes through this type take `&mut self`.
+        unsafe { &*self.0.get() }
+    }
+
+    fn raw_mut(&mut self) -> &mut bindings::kimage {
+        // SAFETY: valid by the type invariant, and `&mut self` is the only
+        // way to the image while `kexec_lock` is held.
+        unsafe { &mut *self.0.get() }
+    }
+
+    /// The image's type.
+    pub fn kind(&self) -> Kind {
+        if self.raw().type_() == bindings::KEXEC_TYPE_CRASH {
+            Kind::Crash
+        } else {
+            Kind::Default
+        }
+    }
+
+    /// Whether the image was loaded by `kexec_file_load(2)`.
+    pub fn file_mode(&self) -> bool {
+        self.raw().file_mode() != 0
+    }
+
+    /// The segments placed so far.
+    pub fn segments(&self) -> impl Iterator<Item = entries::Segment> + '_ {
+        let k = self.raw();
+        let n = (k.nr_segments as usize).min(k.segment.len());
+        k.segment[..n].iter().map(|s| entries::Segment {
+            mem: s.mem as u64,
+            memsz: s.memsz as u64,
+        })
+    }
+
+    /// Number of segments placed so far.
+    pub fn nr_segments(&self) -> usize {
+        self.segments().count()
+    }
+
+    /// The entry point (`image->start`).
+    pub fn entry(&self) -> u64 {
+        self.raw().start as u64
+    }
+
+    /// The head of the entry list (`image->head`).
+    pub fn head(&self) -> u64 {
+        self.raw().head as u64
+    }
+
+    /// The physical address of a page the core allocated for this image.
+    fn page_phys(page: *mut bindings::page) -> u64 {
+        // SAFETY: `page` is a page the core allocated for the image (the
+        // control page or the swap page), which it keeps until the image is
+        // freed, after every reference to the image is gone.
+        unsafe { bindings::page_to_phys(page) }
+    }
+
+    /// The physical address of the control code page; `None` before the
+    /// core allocated it.
+    pub fn control_page(&self) -> Option<u64> {
+        let p = self.raw().control_code_page;
+        (!p.is_null()).then(|| Self::page_phys(p))
+    }
+
+    /// The physical address of the swap page, for an image whose pages are
+    /// copied at the jump.
+    pub fn swap_page(&self) -> Option<u64> {
+        let p = self.raw().swap_page;
+        (self.kind() == Kind::Default && !p.is_null()).then(|| Self::page_phys(p))
+    }
+
+    /// The index of the purgatory's segment, while `kexec_file_load()` still
+    /// holds the purgatory buffer (up to `machine_kexec_post_load()`).
+    pub fn purgatory_segment(&self) -> Option<usize> {
+        let k = self.raw();
+        if !self.file_mode() || k.purgatory_info.purgatory_buf.is_null() {
+            return None;
+        }
+        let n = (k.nr_segments as usize).min(k.segment.len());
+        let purgatory = k.purgatory_info.purgatory_buf.cast_const();
+        k.segment[..n].iter().position(|s| {
+            // SAFETY: both members of the union are pointers of one size; only
+            // the value is compared, never dereferenced.
+            let buf = unsafe { s.__bindgen_anon_1.kbuf };
+            buf.cast_const() == purgatory
+        })
+    }
 }
 
 /// The purgatory object built into the kernel (`kexec_purgatory`).
@@ -154,16 +312,15 @@ pub struct Image<'a> {
 /// # Ok::<(), Error>(())
 /// ```
 pub fn purgatory_blob() -> &'static [u8] {
-    let mut size = 0usize;
-    // SAFETY: The helper stores the size of `kexec_purgatory` in `size` and
-    // returns its address; the object is in the kernel image, read-only and
-    // never freed.
-    let p = unsafe { bindings::kexec_purgatory_blob(&mut size) };
-    if p.is_null() || size == 0 {
+    // SAFETY: `kexec_purgatory` and `kexec_purgatory_size` are set at build
+    // time and never written.
+    let size = unsafe { core::ptr::addr_of!(bindings::kexec_purgatory_size).read() };
+    if size == 0 {
         return &[];
     }
-    // SAFETY: `p` points to `size` bytes that live as long as the kernel.
-    unsafe { core::slice::from_raw_parts(p.cast(), size) }
+    // SAFETY: `kexec_purgatory` is `size` bytes of the kernel image,
+    // read-only and never freed.
+    unsafe { core::slice::from_raw_parts(core::ptr::addr_of!(bindings::kexec_purgatory).cast(), size) }
 }
 
 /// The bytes of `v`.
@@ -180,30 +337,60 @@ fn bytes_of_mut<T: AsBytes + FromBytes>(v: &mut T) -> &mut [u8] {
     unsafe { core::slice::from_raw_parts_mut((v as *mut T).cast(), core::mem::size_of::<T>()) }
 }
 
-// `purgatory_info.sechdrs` is walked as 64-byte ELF64 section headers.
-const _: () = assert!(core::mem::size_of::<bindings::Elf64_Shdr>() == 64);
-
-fn purgatory_error(e: purgatory::PurgatoryError) -> Error {
-    crate::pr_err!("purgatory: {}\n", e);
-    errno(e.errno())
+/// Parses the built-in purgatory, logging why it is refused.
+fn parse_purgatory() -> Result<purgatory::Purgatory<'static>> {
+    purgatory::Purgatory::parse(purgatory_blob()).map_err(|e| {
+        pr_err!("purgatory: {}\n", e);
+        Error::from(e)
+    })
 }
 
-/// How a Rust build of the purgatory compares with the one
-/// `kexec_load_purgatory()` made; see [`Image::check_purgatory`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PurgatoryCheck {
-    /// Same bytes, section addresses and offsets, symbols and entry point.
-    Identical {
-        /// Bytes compared.
-        bytes: usize,
-        /// The entry point both computed.
-        entry: u64,
-    },
-    /// The first difference found.
-    Differs(&'static str, usize),
+/// A segment whose contents are a buffer the loader built; returned by
+/// [`Load::add_owned_segment`] to reach the buffer again.
+#[derive(Debug, Clone, Copy)]
+pub struct OwnedSegment {
+    index: usize,
+    /// Physical address the segment was placed at.
+    pub mem: usize,
 }
 
-impl<'a> Image<'a> {
+/// Where the purgatory of the image being loaded is.
+#[derive(Debug, Clone, Copy)]
+struct LoadedPurgatory {
+    /// Physical address of its segment.
+    mem: u64,
+    /// Bytes of `purgatory_info.purgatory_buf`.
+    bufsz: usize,
+}
+
+/// An image being loaded by a [`Loader`]'s `load`.
+///
+/// # Invariants
+///
+/// `kernel`, `initrd` and `cmdline` are the image's `kernel_buf`,
+/// `initrd_buf` and `cmdline_buf`, which the core keeps, unchanged, until
+/// `load` returns (it frees them before it calls `cleanup`). Every segment
+/// placed with a buffer of the loader's has that buffer in `owned`, whose
+/// heap storage is never reallocated or freed before `cleanup` or a failed
+/// `load`. `purgatory` is `Some` exactly when a purgatory was placed; then
+/// `purgatory_info.purgatory_buf` is a buffer of `bufsz` bytes that only
+/// this `Load` touches until `load` returns, and `purgatory_info.sechdrs`
+/// and `ehdr` are set.
+pub struct Load<'a> {
+    image: &'a mut Image,
+    kernel: &'a [u8],
+    initrd: Option<&'a [u8]>,
+    cmdline: &'a [u8],
+    owned: KVec<KVec<u8>>,
+    purgatory: Option<LoadedPurgatory>,
+}
+
+impl<'a> Load<'a> {
+    /// The image.
+    pub fn image(&self) -> &Image {
+        self.image
+    }
+
     /// The kernel file.
     pub fn kernel(&self) -> &'a [u8] {
         self.kernel
@@ -219,36 +406,18 @@ impl<'a> Image<'a> {
         self.cmdline
     }
 
-    /// Whether this is a crash (kdump) kernel.
-    pub fn is_crash(&self) -> bool {
-        // SAFETY: By the type invariant `ptr` is valid.
-        unsafe { (*self.ptr).type_() == bindings::KEXEC_TYPE_CRASH }
-    }
-
-    /// Number of segments placed so far.
-    pub fn nr_segments(&self) -> usize {
-        // SAFETY: By the type invariant `ptr` is valid.
-        unsafe { (*self.ptr).nr_segments as usize }
-    }
-
-    /// Places one segment; `buf` must stay valid until cleanup.
+    /// Places one segment.
     ///
     /// # Safety
     ///
     /// `buf` must point to `bufsz` readable bytes that stay valid and
     /// unmoved until the loader's `cleanup` or until `load` fails.
-    unsafe fn add_raw(
-        &mut self,
-        buf: *const u8,
-        bufsz: usize,
-        memsz: usize,
-        p: Placement,
-    ) -> Result<usize> {
+    unsafe fn add_raw(&mut self, buf: *const u8, bufsz: usize, memsz: usize, p: Placement) -> Result<usize> {
         // A file part larger than the memory is not refused here: the core
         // refuses it in `sanity_check_segment_list()` (`EINVAL`), after the
         // placement, whose error (e.g. `EADDRNOTAVAIL`) comes first, as for C.
         let mut kbuf = bindings::kexec_buf {
-            image: self.ptr,
+            image: self.image.as_raw(),
             buffer: buf as *mut c_void,
             bufsz: bufsz as c_ulong,
             mem: 0, // KEXEC_BUF_MEM_UNKNOWN: let the core find a hole.
@@ -258,23 +427,19 @@ impl<'a> Image<'a> {
             buf_max: p.max as c_ulong,
             top_down: p.top_down,
         };
-        // SAFETY: `kbuf.image` is valid by the type invariant; the core
-        // stores `buffer` in the segment list, which the caller keeps valid.
+        // SAFETY: `kbuf.image` is valid (`Image` invariant, `kexec_lock`
+        // held); the core stores `buffer` in the segment list, which the
+        // caller keeps valid.
         to_result(unsafe { bindings::kexec_add_buffer(&mut kbuf) })?;
         Ok(kbuf.mem as usize)
     }
 
     /// Places a segment holding `range` of the kernel file, `memsz` bytes in
     /// memory; returns its physical address.
-    pub fn add_kernel_segment(
-        &mut self,
-        range: Range<usize>,
-        memsz: usize,
-        p: Placement,
-    ) -> Result<usize> {
+    pub fn add_kernel_segment(&mut self, range: Range<usize>, memsz: usize, p: Placement) -> Result<usize> {
         let part = self.kernel.get(range).ok_or(EINVAL)?;
-        // SAFETY: `part` is inside `kernel_buf`, which by the type invariant
-        // stays valid until cleanup.
+        // SAFETY: `part` is inside `kernel_buf`, which the core reads when
+        // it copies the segments, before it frees it.
         unsafe { self.add_raw(part.as_ptr(), part.len(), memsz, p) }
     }
 
@@ -282,20 +447,15 @@ impl<'a> Image<'a> {
     /// address, or `EINVAL` when there is no initrd.
     pub fn add_initrd_segment(&mut self, p: Placement) -> Result<usize> {
         let initrd = self.initrd.ok_or(EINVAL)?;
-        // SAFETY: `initrd` is `initrd_buf`, which by the type invariant stays
-        // valid until cleanup.
+        // SAFETY: `initrd` is `initrd_buf`, which the core reads when it
+        // copies the segments, before it frees it.
         unsafe { self.add_raw(initrd.as_ptr(), initrd.len(), initrd.len(), p) }
     }
 
     /// Places a segment whose contents are `buf`, `memsz` bytes in memory.
-    /// The image keeps `buf` until cleanup; [`Image::segment_buf`] reaches it
+    /// The image keeps `buf` until cleanup; [`Load::segment_buf`] reaches it
     /// again, for what can only be written once the address is known.
-    pub fn add_owned_segment(
-        &mut self,
-        buf: KVec<u8>,
-        memsz: usize,
-        p: Placement,
-    ) -> Result<OwnedSegment> {
+    pub fn add_owned_segment(&mut self, buf: KVec<u8>, memsz: usize, p: Placement) -> Result<OwnedSegment> {
         // Make room first: once placed, the buffer must be kept.
         self.owned.reserve(1, GFP_KERNEL)?;
         // SAFETY: `buf`'s heap storage is moved into `self.owned` below, in a
@@ -309,249 +469,95 @@ impl<'a> Image<'a> {
         Ok(OwnedSegment { index, mem })
     }
 
-    /// The contents of a segment placed with [`Image::add_owned_segment`].
+    /// The contents of a segment placed with [`Load::add_owned_segment`].
     pub fn segment_buf(&mut self, seg: OwnedSegment) -> &mut [u8] {
         &mut self.owned[seg.index]
     }
 
-    /// Loads the kernel's built-in purgatory as a segment; returns its
-    /// physical address.
+    /// Lays out, places and relocates the kernel's purgatory ([`purgatory`]),
+    /// with the results `kexec_load_purgatory()` gives: the same segment,
+    /// `image->start`, and the `purgatory_info` the core uses afterwards (to
+    /// store the segment digests in the purgatory). Returns the purgatory's
+    /// physical address. An image has one purgatory: a second call is
+    /// refused with `EBUSY`.
     pub fn load_purgatory(&mut self, p: Placement) -> Result<usize> {
-        let mut kbuf = bindings::kexec_buf {
-            image: self.ptr,
-            buffer: core::ptr::null_mut(),
-            bufsz: 0,
-            mem: 0,
-            memsz: 0,
-            buf_align: p.align as c_ulong,
-            buf_min: p.min as c_ulong,
-            buf_max: p.max as c_ulong,
-            top_down: p.top_down,
-        };
-        // SAFETY: `ptr` is valid by the type invariant; the purgatory buffer
-        // is owned by the image and freed by the core after cleanup.
-        to_result(unsafe { bindings::kexec_load_purgatory(self.ptr, &mut kbuf) })?;
-        Ok(kbuf.mem as usize)
-    }
-
-    /// Lays out, places and relocates the kernel's purgatory in Rust
-    /// ([`purgatory`]), with the results `kexec_load_purgatory()` gives: the
-    /// same segment, `image->start`, and the `purgatory_info` the core uses
-    /// afterwards (to store the segment digests in the purgatory). Returns
-    /// the purgatory's physical address.
-    pub fn load_purgatory_rust(&mut self, p: Placement) -> Result<usize> {
-        let blob = purgatory_blob();
-        let pg = purgatory::Purgatory::parse(blob).map_err(purgatory_error)?;
+        self.check_no_purgatory()?;
+        let pg = parse_purgatory()?;
         let layout = pg.layout();
-        let buf = VVec::from_elem(0u8, layout.bufsz, GFP_KERNEL)?;
-        let (buf, _, _) = buf.into_raw_parts();
-        // SAFETY: `ptr` is valid (type invariant). From here on the buffer is
-        // the core's: `kimage_file_post_load_cleanup()` `vfree()`s it, which
-        // fits a `Vmalloc` allocation.
-        unsafe {
-            (*self.ptr).purgatory_info.ehdr = blob.as_ptr().cast();
-            (*self.ptr).purgatory_info.purgatory_buf = buf.cast();
-        }
-        let place = Placement {
-            align: layout.align,
-            ..p
-        };
-        // SAFETY: `buf` holds `bufsz` bytes and stays allocated, unmoved,
-        // until the core frees it after the segments are copied.
-        let mem = unsafe { self.add_raw(buf, layout.bufsz, layout.memsz, place)? };
-        // SAFETY: `buf` is valid for `bufsz` bytes and nothing else refers
-        // to it while this slice lives (the core reads it only after `load`).
-        let bytes = unsafe { core::slice::from_raw_parts_mut(buf, layout.bufsz) };
-        let built = pg.build(mem as u64, bytes).map_err(purgatory_error)?;
-
-        // The section headers as `kexec_purgatory_setup_sechdrs()` leaves
-        // them: loaded sections get their address, those with contents their
-        // buffer offset.
-        let shnum = pg.section_count();
-        let shoff = bzimage::read_u64(blob, 0x28).ok_or(ENOEXEC)? as usize;
-        let table = shoff
-            .checked_add(shnum.checked_mul(64).ok_or(ENOEXEC)?)
-            .and_then(|end| blob.get(shoff..end))
-            .ok_or(ENOEXEC)?;
-        let mut sechdrs = VVec::from_elem(0u8, table.len(), GFP_KERNEL)?;
-        sechdrs.copy_from_slice(table);
-        for i in 0..shnum {
-            let Some(pl) = pg.placement(i) else { continue };
-            let addr = pg.section_addr(i, mem as u64).ok_or(ENOEXEC)?;
-            let sh = &mut sechdrs[i * 64..(i + 1) * 64];
-            sh[16..24].copy_from_slice(&addr.to_le_bytes());
-            if let purgatory::Placement::Buffer(off) = pl {
-                sh[24..32].copy_from_slice(&(off as u64).to_le_bytes());
-            }
-        }
-        let (sechdrs, _, _) = sechdrs.into_raw_parts();
-        // SAFETY: `ptr` is valid (type invariant); `sechdrs` is a `Vmalloc`
-        // allocation of `shnum` section headers (8-byte aligned), which the
-        // core `vfree()`s in `kimage_file_post_load_cleanup()`.
-        unsafe {
-            (*self.ptr).purgatory_info.sechdrs = sechdrs.cast();
-            (*self.ptr).start = built.entry as _;
-        }
-        self.rust_purgatory = Some(mem as u64);
+        let mut buf = VVec::from_elem(0u8, layout.bufsz, GFP_KERNEL)?;
+        let place = Placement { align: layout.align, ..p };
+        // SAFETY: `buf`'s storage stays allocated and unmoved: on success it
+        // is handed to the core below, which frees it after the segments are
+        // copied; on failure nothing refers to it any more.
+        let mem = unsafe { self.add_raw(buf.as_ptr(), layout.bufsz, layout.memsz, place)? };
+        let built = pg.build(mem as u64, &mut buf).inspect_err(|e| pr_err!("purgatory: {}\n", e))?;
+        let mut sechdrs = VVec::from_elem(0u8, pg.sechdrs_size(), GFP_KERNEL)?;
+        pg.write_sechdrs(mem as u64, &mut sechdrs)?;
+        // From here on nothing fails: the buffers become the core's.
+        self.set_purgatory_info(buf, sechdrs, built.entry);
+        self.purgatory = Some(LoadedPurgatory {
+            mem: mem as u64,
+            bufsz: layout.bufsz,
+        });
         Ok(mem)
     }
 
-    /// Builds the purgatory in Rust at the address where
-    /// `kexec_load_purgatory()` placed it (`mem`, after [`Image::load_purgatory`])
-    /// and compares the two: buffer bytes, section addresses and offsets,
-    /// entry point, and the symbols loaders and the core write to.
-    pub fn check_purgatory(&self, mem: usize) -> Result<PurgatoryCheck> {
-        let blob = purgatory_blob();
-        let pg = purgatory::Purgatory::parse(blob).map_err(purgatory_error)?;
-        let layout = pg.layout();
-        let mut mine = VVec::from_elem(0u8, layout.bufsz, GFP_KERNEL)?;
-        let built = pg.build(mem as u64, &mut mine).map_err(purgatory_error)?;
-        // SAFETY: `ptr` is valid (type invariant); after `load_purgatory()`
-        // succeeded `purgatory_buf` and `sechdrs` are the core's buffers of
-        // the segment's `bufsz` bytes and `e_shnum` headers.
-        let (cbuf, csh, cstart) = unsafe {
-            let pi = &(*self.ptr).purgatory_info;
-            (
-                pi.purgatory_buf as *const u8,
-                pi.sechdrs as *const u8,
-                (*self.ptr).start as u64,
-            )
-        };
-        if cbuf.is_null() || csh.is_null() {
-            return Err(EINVAL);
+    fn check_no_purgatory(&self) -> Result {
+        if self.purgatory.is_some() || !self.image.raw().purgatory_info.purgatory_buf.is_null() {
+            pr_err!("purgatory already loaded\n");
+            return Err(EBUSY);
         }
-        let nr = self.nr_segments();
-        // SAFETY: `ptr` is valid; `nr` segments are initialized.
-        let seg_bufsz = unsafe {
-            (0..nr)
-                .map(|i| &(*self.ptr).segment[i])
-                .find(|s| s.mem as usize == mem)
-                .map(|s| s.bufsz as usize)
-        };
-        if seg_bufsz != Some(layout.bufsz) {
-            return Ok(PurgatoryCheck::Differs(
-                "segment size",
-                seg_bufsz.unwrap_or(0),
-            ));
-        }
-        // SAFETY: The core's buffer holds the segment's `bufsz` bytes.
-        let theirs = unsafe { core::slice::from_raw_parts(cbuf, layout.bufsz) };
-        if let Some(i) = (0..layout.bufsz).find(|&i| mine[i] != theirs[i]) {
-            return Ok(PurgatoryCheck::Differs("buffer byte", i));
-        }
-        if built.entry != cstart {
-            return Ok(PurgatoryCheck::Differs("entry point", 0));
-        }
-        for i in 0..pg.section_count() {
-            // SAFETY: `sechdrs` holds `e_shnum` headers of 64 bytes.
-            let sh = unsafe { core::slice::from_raw_parts(csh.add(i * 64), 64) };
-            let (caddr, coff) = (bzimage::read_u64(sh, 16), bzimage::read_u64(sh, 24));
-            if let Some(pl) = pg.placement(i) {
-                if caddr != pg.section_addr(i, mem as u64) {
-                    return Ok(PurgatoryCheck::Differs("section address", i));
-                }
-                if let purgatory::Placement::Buffer(off) = pl {
-                    if coff != Some(off as u64) {
-                        return Ok(PurgatoryCheck::Differs("section offset", i));
-                    }
-                }
-            }
-        }
-        for (n, name) in [
-            (0, crate::c_str!("entry64_regs")),
-            (1, crate::c_str!("stack_end")),
-            (2, crate::c_str!("purgatory_sha256_digest")),
-            (3, crate::c_str!("purgatory_sha_regions")),
-            (4, crate::c_str!("purgatory_start")),
-        ] {
-            let theirs = self.purgatory_symbol_addr(name)?;
-            let mine = pg
-                .symbol_addr(name.as_bytes(), mem as u64)
-                .map_err(purgatory_error)?;
-            if theirs as u64 != mine {
-                return Ok(PurgatoryCheck::Differs("symbol address", n));
-            }
-        }
-        Ok(PurgatoryCheck::Identical {
-            bytes: layout.bufsz,
-            entry: built.entry,
-        })
+        Ok(())
     }
 
-    /// The Rust-built purgatory and its buffer, if this image uses it.
-    fn rust_purgatory_buf(&mut self) -> Option<(purgatory::Purgatory<'static>, &mut [u8])> {
-        self.rust_purgatory?;
-        let pg = purgatory::Purgatory::parse(purgatory_blob()).ok()?;
-        // SAFETY: `ptr` is valid; with the Rust path `purgatory_buf` is the
-        // buffer of `bufsz` bytes placed by `load_purgatory_rust()`, which
-        // nothing else touches during `load`.
-        let buf = unsafe { (*self.ptr).purgatory_info.purgatory_buf as *mut u8 };
-        if buf.is_null() {
-            return None;
-        }
-        // SAFETY: As above.
-        Some((pg, unsafe {
-            core::slice::from_raw_parts_mut(buf, pg.layout().bufsz)
-        }))
+    /// Hands the purgatory buffer and its section headers to the core, as
+    /// `kexec_load_purgatory()` leaves them, and sets the entry point. This
+    /// is the only place that writes `purgatory_info`.
+    fn set_purgatory_info(&mut self, buf: VVec<u8>, sechdrs: VVec<u8>, entry: u64) {
+        let (buf, _, _) = buf.into_raw_parts();
+        let (sechdrs, _, _) = sechdrs.into_raw_parts();
+        let k = self.image.raw_mut();
+        k.purgatory_info.ehdr = purgatory_blob().as_ptr().cast();
+        // The core `vfree()`s both in `kimage_file_post_load_cleanup()`, which
+        // fits these `Vmalloc` allocations; `sechdrs` holds `e_shnum`
+        // 64-byte section headers, 8-byte aligned.
+        k.purgatory_info.purgatory_buf = buf.cast();
+        k.purgatory_info.sechdrs = sechdrs.cast();
+        k.start = entry as _;
+    }
+
+    /// The purgatory, parsed, and its buffer.
+    fn purgatory_buf(&mut self) -> Result<(purgatory::Purgatory<'static>, &mut [u8])> {
+        let Some(lp) = self.purgatory else {
+            pr_err!("purgatory not loaded\n");
+            return Err(EINVAL);
+        };
+        let pg = parse_purgatory()?;
+        let buf = self.image.raw_mut().purgatory_info.purgatory_buf.cast::<u8>();
+        // SAFETY: by the type invariant, with `purgatory` set the buffer holds
+        // `bufsz` bytes that only this `Load` touches until `load` returns;
+        // the slice borrows `self` mutably.
+        Ok((pg, unsafe { core::slice::from_raw_parts_mut(buf, lp.bufsz) }))
     }
 
     /// Reads purgatory symbol `name` (its size must be `size_of::<T>()`).
     pub fn purgatory_get<T: FromBytes + AsBytes + Default>(&mut self, name: &CStr) -> Result<T> {
         let mut v = T::default();
-        if let Some((pg, buf)) = self.rust_purgatory_buf() {
-            pg.get_symbol(buf, name.as_bytes(), bytes_of_mut(&mut v))
-                .map_err(purgatory_error)?;
-            return Ok(v);
-        }
-        let size = u32::try_from(core::mem::size_of::<T>()).map_err(|_| EINVAL)?;
-        // SAFETY: `ptr` is valid by the type invariant (purgatory loaded or
-        // not: the core checks); `v` is valid for `size` bytes of writes and
-        // any bytes are a valid `T` (`FromBytes`).
-        to_result(unsafe {
-            bindings::kexec_purgatory_get_set_symbol(
-                self.ptr,
-                name.as_char_ptr(),
-                (&mut v as *mut T).cast(),
-                size,
-                true,
-            )
-        })?;
+        let (pg, buf) = self.purgatory_buf()?;
+        pg.get_symbol(buf, name.as_bytes(), bytes_of_mut(&mut v))?;
         Ok(v)
     }
 
     /// Writes purgatory symbol `name` (its size must be `size_of::<T>()`).
     pub fn purgatory_set<T: AsBytes>(&mut self, name: &CStr, v: &T) -> Result {
-        if let Some((pg, buf)) = self.rust_purgatory_buf() {
-            return pg
-                .set_symbol(buf, name.as_bytes(), bytes_of(v))
-                .map_err(purgatory_error);
-        }
-        let size = u32::try_from(core::mem::size_of::<T>()).map_err(|_| EINVAL)?;
-        // SAFETY: `ptr` is valid by the type invariant; with `get_value`
-        // false the core only reads `size` bytes from `v`, which are
-        // initialized (`AsBytes`).
-        to_result(unsafe {
-            bindings::kexec_purgatory_get_set_symbol(
-                self.ptr,
-                name.as_char_ptr(),
-                (v as *const T).cast_mut().cast(),
-                size,
-                false,
-            )
-        })
+        let (pg, buf) = self.purgatory_buf()?;
+        Ok(pg.set_symbol(buf, name.as_bytes(), bytes_of(v))?)
     }
 
     /// The physical address purgatory symbol `name` will have.
-    pub fn purgatory_symbol_addr(&self, name: &CStr) -> Result<usize> {
-        if let Some(mem) = self.rust_purgatory {
-            let pg = purgatory::Purgatory::parse(purgatory_blob()).map_err(purgatory_error)?;
-            return Ok(pg
-                .symbol_addr(name.as_bytes(), mem)
-                .map_err(purgatory_error)? as usize);
-        }
-        // SAFETY: `ptr` is valid by the type invariant.
-        let p = unsafe { bindings::kexec_purgatory_get_symbol_addr(self.ptr, name.as_char_ptr()) };
-        Ok(crate::error::from_err_ptr(p)? as usize)
+    pub fn purgatory_symbol_addr(&self, name: &CStr) -> Result<u64> {
+        let lp = self.purgatory.ok_or(EINVAL)?;
+        Ok(parse_purgatory()?.symbol_addr(name.as_bytes(), lp.mem)?)
     }
 }
 
@@ -568,7 +574,7 @@ pub trait Loader {
     fn probe(image: &[u8]) -> Result;
 
     /// Places the segments of a probed image.
-    fn load(image: &mut Image<'_>) -> Result<Self::Data>;
+    fn load(load: &mut Load<'_>) -> Result<Self::Data>;
 
     /// Called after the segments were copied (or the load failed later on);
     /// the segment buffers are freed right after it returns.
@@ -616,13 +622,12 @@ impl<T: Loader> Adapter<T> {
     ///
     /// Called by the core with the kernel file (`kernel_buf`, `len`).
     unsafe extern "C" fn probe_callback(buf: *const c_char, len: c_ulong) -> c_int {
-        // SAFETY: The core passes `kernel_buf` and its length; it stays valid
-        // during the call.
-        let image = unsafe { buf_slice(buf, len) };
-        match T::probe(image) {
-            Ok(()) => 0,
-            Err(e) => e.to_errno(),
-        }
+        from_result(|| {
+            // SAFETY: The core passes `kernel_buf` and its length; it stays
+            // valid during the call.
+            T::probe(unsafe { buf_slice(buf, len) })?;
+            Ok(0)
+        })
     }
 
     /// # Safety
@@ -639,26 +644,28 @@ impl<T: Loader> Adapter<T> {
         cmdline: *mut c_char,
         cmdline_len: c_ulong,
     ) -> *mut c_void {
-        let mut img = Image {
-            ptr: image,
+        let mut load = Load {
+            // SAFETY: `image` is valid and `kexec_lock` is held during the
+            // call; the core uses no other reference to it meanwhile.
+            image: unsafe { Image::from_raw(image) },
             // SAFETY: These are the image's buffers; the core frees them only
-            // in `kimage_file_post_load_cleanup()`, after our cleanup runs.
+            // in `kimage_file_post_load_cleanup()`, after this call.
             kernel: unsafe { buf_slice(kernel, kernel_len) },
             // SAFETY: As above.
             initrd: (!initrd.is_null()).then(|| unsafe { buf_slice(initrd, initrd_len) }),
             // SAFETY: As above.
             cmdline: unsafe { buf_slice(cmdline, cmdline_len) },
             owned: KVec::new(),
-            rust_purgatory: None,
+            purgatory: None,
         };
-        let data = match T::load(&mut img) {
+        let data = match T::load(&mut load) {
             Ok(d) => d,
             Err(e) => return e.to_ptr(),
         };
         match KBox::new(
             Loaded::<T> {
                 data,
-                _buffers: img.owned,
+                _buffers: load.owned,
             },
             GFP_KERNEL,
         ) {
@@ -685,10 +692,7 @@ impl<T: Loader> Adapter<T> {
         let Loaded { data, _buffers } = loaded;
         let ret = T::cleanup(data);
         drop(_buffers);
-        match ret {
-            Ok(()) => 0,
-            Err(e) => e.to_errno(),
-        }
+        from_result(|| ret.map(|()| 0))
     }
 
     /// # Safety
@@ -696,12 +700,11 @@ impl<T: Loader> Adapter<T> {
     /// Called by the core with the kernel file (`kernel_buf`, `len`).
     #[cfg(CONFIG_KEXEC_SIG)]
     unsafe extern "C" fn verify_sig_callback(buf: *const c_char, len: c_ulong) -> c_int {
-        // SAFETY: The core passes `kernel_buf` and its length.
-        let image = unsafe { buf_slice(buf, len) };
-        match T::verify_sig(image) {
-            Ok(()) => 0,
-            Err(e) => e.to_errno(),
-        }
+        from_result(|| {
+            // SAFETY: The core passes `kernel_buf` and its length.
+            T::verify_sig(unsafe { buf_slice(buf, len) })?;
+            Ok(0)
+        })
     }
 }
 
@@ -725,11 +728,6 @@ pub const fn create_file_ops<T: Loader>() -> FileOps {
     })
 }
 
-/// Maps an errno the C code returns to an [`Error`].
-pub fn errno(e: u32) -> Error {
-    Error::from_errno(-(e as c_int))
-}
-
 /// Verifies the PE (Authenticode) signature of a kernel image against the
 /// kernel's keys, the way `kexec_kernel_verify_pe_sig()` does: first the
 /// secondary trusted keyring (which includes the builtin one), then, when no
@@ -740,7 +738,7 @@ pub fn errno(e: u32) -> Error {
 /// signature that does not match, `ELIBBAD`/`EBADMSG` for malformed data.
 #[cfg(CONFIG_SIGNED_PE_FILE_VERIFICATION)]
 pub fn verify_pe_signature(image: &[u8]) -> Result {
-    let len = u32::try_from(image.len()).map_err(|_| errno(bindings::ELIBBAD))?;
+    let len = u32::try_from(image.len()).map_err(|_| ELIBBAD)?;
     let verify = |keyring: usize| {
         // SAFETY: `image` is valid for reads of `len` bytes for the duration
         // of the call; `keyring` is one of the selector values the callee
@@ -755,10 +753,7 @@ pub fn verify_pe_signature(image: &[u8]) -> Result {
         })
     };
     match verify(bindings::VERIFY_USE_SECONDARY_KEYRING as usize) {
-        Err(e)
-            if cfg!(CONFIG_INTEGRITY_PLATFORM_KEYRING)
-                && e.to_errno() == -(bindings::ENOKEY as c_int) =>
-        {
+        Err(e) if cfg!(CONFIG_INTEGRITY_PLATFORM_KEYRING) && e == ENOKEY => {
             verify(bindings::VERIFY_USE_PLATFORM_KEYRING as usize)
         }
         r => r,

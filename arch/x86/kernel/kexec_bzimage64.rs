@@ -5,7 +5,9 @@
 //! It does what `arch/x86/kernel/kexec-bzimage64.c` does, one function per
 //! concern as there, and sits before it in `kexec_file_loaders[]`. Where it
 //! differs (EFI-booted machines are left to the C loader for now), the
-//! documentation in `Documentation/admin-guide/kexec-rust.rst` says so.
+//! documentation in `Documentation/admin-guide/kexec-rust.rst` says so. The
+//! unsafe parts are in the kernel crate (`rust/kernel/kexec.rs`); this file
+//! has none.
 
 use kernel::{
     alloc::{flags::GFP_KERNEL, KVec},
@@ -14,7 +16,7 @@ use kernel::{
     kexec::{
         self,
         bzimage::{self, bp, BootParams, LoadError, ParamsLayout, SetupHeader},
-        x86, Image, Placement,
+        x86, Kind, Load, Placement,
     },
     kexec_dprintk,
     prelude::*,
@@ -38,11 +40,7 @@ fn host() -> bzimage::Host {
 
 fn load_error(e: LoadError) -> Error {
     pr_err!("{}\n", e.message());
-    if e.is_einval() {
-        EINVAL
-    } else {
-        ENOEXEC
-    }
+    e.into()
 }
 
 /// Copies the setup header and the parts of the running kernel's
@@ -104,45 +102,35 @@ fn setup_rng_seed(p: &mut BootParams<'_>, load_addr: u64, offset: usize) -> Resu
     Ok(())
 }
 
-/// The purgatory, set up in Rust; or, with `kexec_rust_loader=2`, by
-/// `kexec_load_purgatory()`, and then compared with a Rust build of it.
-fn load_purgatory(image: &mut Image<'_>) -> Result<usize> {
+/// The purgatory, laid out and relocated in Rust. With the test switch
+/// `c_purgatory` (`CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST`), set up by
+/// `kexec_load_purgatory()` and compared with the Rust build instead.
+fn load_purgatory(ld: &mut Load<'_>) -> Result<usize> {
     let place = Placement::high(MIN_PURGATORY_ADDR, 0);
-    if x86::rust_loader_mode() != 2 {
-        let mem = image.load_purgatory_rust(place)?;
-        kexec_dprintk!("purgatory laid out and relocated in Rust\n");
-        return Ok(mem);
+    #[cfg(CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST)]
+    if kexec::selftest::c_purgatory() {
+        return ld.load_purgatory_c_compared(place);
     }
-    let mem = image.load_purgatory(place)?;
-    match image.check_purgatory(mem)? {
-        kexec::PurgatoryCheck::Identical { bytes, entry } => pr_info!(
-            "purgatory: Rust build identical to kexec_load_purgatory() ({} bytes at 0x{:x}, entry 0x{:x})\n",
-            bytes,
-            mem,
-            entry
-        ),
-        kexec::PurgatoryCheck::Differs(what, at) => {
-            pr_err!("purgatory: Rust build differs from kexec_load_purgatory(): {} {}\n", what, at)
-        }
-    }
+    let mem = ld.load_purgatory(place)?;
+    kexec_dprintk!("purgatory laid out and relocated in Rust\n");
     Ok(mem)
 }
 
 /// The purgatory's registers: entry at the kernel's 64-bit entry point,
 /// `boot_params` in `%rsi`, the purgatory's own stack.
-fn setup_purgatory_regs(image: &mut Image<'_>, params_addr: usize, kernel_addr: usize) -> Result {
-    let mut regs: x86::EntryRegs = image.purgatory_get(c_str!("entry64_regs"))?;
+fn setup_purgatory_regs(ld: &mut Load<'_>, params_addr: usize, kernel_addr: usize) -> Result {
+    let mut regs: x86::EntryRegs = ld.purgatory_get(c_str!("entry64_regs"))?;
     regs.rbx = 0; // Bootstrap processor.
     regs.rsi = params_addr as u64;
     regs.rip = kernel_addr as u64 + 0x200;
-    regs.rsp = match image.purgatory_symbol_addr(c_str!("stack_end")) {
-        Ok(a) => a as u64,
+    regs.rsp = match ld.purgatory_symbol_addr(c_str!("stack_end")) {
+        Ok(a) => a,
         Err(_) => {
             pr_err!("Could not find address of symbol stack_end\n");
             return Err(EINVAL);
         }
     };
-    image.purgatory_set(c_str!("entry64_regs"), &regs)
+    ld.purgatory_set(c_str!("entry64_regs"), &regs)
 }
 
 /// The image's PE signature, checked with the kernel's keys. The PE headers
@@ -155,7 +143,7 @@ fn verify_pe(image: &[u8]) -> Result {
         if e.message().is_some() {
             pr_warn!("{}\n", e);
         }
-        return Err(kexec::errno(e.errno()));
+        return Err(e.into());
     }
     kexec::verify_pe_signature(image)
 }
@@ -164,7 +152,7 @@ fn verify_pe(image: &[u8]) -> Result {
 /// the one the core gives a loader without one.
 #[cfg(not(CONFIG_KEXEC_BZIMAGE_VERIFY_SIG))]
 fn verify_pe(_image: &[u8]) -> Result {
-    Err(kexec::errno(kernel::bindings::EKEYREJECTED))
+    Err(EKEYREJECTED)
 }
 
 #[vtable]
@@ -172,8 +160,9 @@ impl kexec::Loader for BzImage64 {
     type Data = ();
 
     fn probe(image: &[u8]) -> Result {
-        if x86::rust_loader_mode() == 0 {
-            pr_debug!("disabled (kexec_rust_loader=0)\n");
+        #[cfg(CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST)]
+        if kexec::selftest::c_loader() {
+            pr_debug!("declining (test switch c_loader)\n");
             return Err(ENOEXEC);
         }
         if x86::efi_booted() {
@@ -188,33 +177,31 @@ impl kexec::Loader for BzImage64 {
             }
             Err(e) => {
                 pr_err!("{}\n", e.message());
-                Err(ENOEXEC)
+                Err(e.into())
             }
         }
     }
 
-    fn load(image: &mut Image<'_>) -> Result<()> {
-        let kernel = image.kernel();
+    fn load(ld: &mut Load<'_>) -> Result<()> {
+        let kernel = ld.kernel();
         let hdr = SetupHeader::probe(kernel, host()).map_err(|_| ENOEXEC)?;
         let kernel_range = bzimage::kernel_range(&hdr, kernel.len()).map_err(load_error)?;
-        let cmdline = image.cmdline();
+        let cmdline = ld.cmdline();
         bzimage::check_cmdline(&hdr, cmdline.len()).map_err(load_error)?;
-        if image.is_crash() {
+        if ld.image().kind() == Kind::Crash {
             // Kconfig keeps this loader away from CRASH_DUMP kernels.
             return Err(EINVAL);
         }
 
-        let purgatory = load_purgatory(image).map_err(|e| {
-            pr_err!("Loading purgatory failed\n");
-            e
-        })?;
+        let purgatory =
+            load_purgatory(ld).inspect_err(|_| pr_err!("Loading purgatory failed\n"))?;
         kexec_dprintk!("Loaded purgatory at 0x{:x}\n", purgatory);
 
         // boot_params, command line and setup_data share one segment.
         let layout = ParamsLayout::new(cmdline.len(), 0, false).ok_or(EINVAL)?;
         let buf = KVec::from_elem(0u8, layout.size, GFP_KERNEL)?;
         let params =
-            image.add_owned_segment(buf, layout.size, Placement::high(MIN_BOOTPARAM_ADDR, 16))?;
+            ld.add_owned_segment(buf, layout.size, Placement::high(MIN_BOOTPARAM_ADDR, 16))?;
         let params_addr = params.mem;
         kexec_dprintk!(
             "Loaded boot_param, command line and misc at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
@@ -225,7 +212,7 @@ impl kexec::Loader for BzImage64 {
 
         let memsz = hdr.kernel_memsz(PAGE_SIZE as u32);
         let min = (hdr.pref_address as usize).max(MIN_KERNEL_LOAD_ADDR);
-        let kernel_addr = image.add_kernel_segment(
+        let kernel_addr = ld.add_kernel_segment(
             kernel_range.clone(),
             memsz,
             Placement::high(min, hdr.kernel_alignment as usize),
@@ -237,10 +224,10 @@ impl kexec::Loader for BzImage64 {
             memsz
         );
 
-        let initrd = match image.initrd() {
+        let initrd = match ld.initrd() {
             Some(initrd) => {
                 let addr =
-                    image.add_initrd_segment(Placement::high(MIN_INITRD_LOAD_ADDR, PAGE_SIZE))?;
+                    ld.add_initrd_segment(Placement::high(MIN_INITRD_LOAD_ADDR, PAGE_SIZE))?;
                 kexec_dprintk!(
                     "Loaded initrd at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
                     addr,
@@ -252,9 +239,9 @@ impl kexec::Loader for BzImage64 {
             None => None,
         };
 
-        setup_purgatory_regs(image, params_addr, kernel_addr)?;
+        setup_purgatory_regs(ld, params_addr, kernel_addr)?;
 
-        let mut p = BootParams::new(image.segment_buf(params)).ok_or(EINVAL)?;
+        let mut p = BootParams::new(ld.segment_buf(params)).ok_or(EINVAL)?;
         setup_boot_parameters(&mut p, kernel, &hdr)?;
         if let Some((addr, len)) = initrd {
             p.set_initrd(addr, len);

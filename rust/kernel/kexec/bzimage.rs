@@ -13,6 +13,8 @@
 //!
 //! C header: [`arch/x86/include/uapi/asm/bootparam.h`](srctree/arch/x86/include/uapi/asm/bootparam.h)
 
+use super::errno::Errno;
+
 /// Size of a boot sector; the setup code is counted in these.
 pub const SECTOR_SIZE: usize = 512;
 /// Size of `struct boot_params` (the "zero page").
@@ -198,9 +200,12 @@ impl LoadError {
         }
     }
 
-    /// Whether the C loader answers `-EINVAL` (else `-ENOEXEC`).
-    pub fn is_einval(self) -> bool {
-        !matches!(self, Self::Truncated)
+    /// The errno the C loader answers with (negated).
+    pub fn errno(self) -> Errno {
+        match self {
+            Self::Truncated => Errno::ENOEXEC,
+            Self::CmdlineNoRoomForElfcorehdr | Self::CmdlineTooLong => Errno::EINVAL,
+        }
     }
 }
 

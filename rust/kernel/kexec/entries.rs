@@ -25,9 +25,11 @@
 //!   identity-mapped, and to list the table's own pages.
 //!
 //! The C code in `kernel/kexec_core.c` builds the list correctly; these
-//! checks are what `machine_kexec()` does not do, and refuse the image
-//! instead of jumping. Memory is read through a callback, so this file uses
-//! `core` only and the host tests and fuzz targets build the same code.
+//! checks are what the C code does not do. They run when the image is
+//! loaded (`machine_kexec_post_load()`), where a refusal fails the load and
+//! leaves the running kernel as it was, never at the jump. Memory is read
+//! through a callback, so this file uses `core` only and the host tests and
+//! fuzz targets build the same code.
 //!
 //! C sources: [`kernel/kexec_core.c`](srctree/kernel/kexec_core.c),
 //! [`arch/x86/kernel/relocate_kernel_64.S`](srctree/arch/x86/kernel/relocate_kernel_64.S)
@@ -67,7 +69,7 @@ impl Segment {
     }
 }
 
-/// Why an image is refused before the jump.
+/// Why an image is refused at load.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HandoffError {
     /// A segment's start or size is not page-aligned.
@@ -197,6 +199,26 @@ pub enum HandoffError {
         /// Physical address of the page.
         page: u64,
     },
+    /// More segments than the entry-list check can count (`KEXEC_SEGMENT_MAX`
+    /// is below this).
+    TooManySegments {
+        /// The number of segments.
+        n: usize,
+    },
+    /// The paging mode has neither 4 nor 5 levels.
+    BadPagingLevels {
+        /// The levels asked for.
+        levels: u32,
+    },
+    /// The page table has more table pages than any identity map needs.
+    TooManyTablePages {
+        /// The limit.
+        max: usize,
+    },
+    /// The image has no control page.
+    NoControlPage,
+    /// The image has no page table.
+    NoPageTable,
 }
 
 impl fmt::Display for HandoffError {
@@ -257,6 +279,11 @@ impl fmt::Display for HandoffError {
                 write!(f, "{addr:#x} is not mapped by the kexec page table")
             }
             TableUnreadable { page } => write!(f, "page-table page {page:#x} cannot be read"),
+            TooManySegments { n } => write!(f, "{n} segments, more than can be checked"),
+            BadPagingLevels { levels } => write!(f, "{levels}-level paging is not x86_64's"),
+            TooManyTablePages { max } => write!(f, "the page table has more than {max} table pages"),
+            NoControlPage => write!(f, "the image has no control page"),
+            NoPageTable => write!(f, "the image has no page table"),
         }
     }
 }
@@ -368,7 +395,7 @@ where
     // Pages written so far, per segment.
     let mut done = [0u64; 64];
     if segs.len() > done.len() {
-        return Err(HandoffError::TooLong { n: segs.len() as u64 });
+        return Err(HandoffError::TooManySegments { n: segs.len() });
     }
     let mut stats = EntryStats::default();
     let mut dest: Option<u64> = None;
@@ -468,7 +495,7 @@ impl<R: FnMut(u64, u64) -> Option<u64>> PageTable<R> {
     pub fn translate(&mut self, va: u64) -> Result<Option<(u64, u64)>, HandoffError> {
         let mut table = self.root;
         if self.levels != 4 && self.levels != 5 {
-            return Err(HandoffError::TableUnreadable { page: table });
+            return Err(HandoffError::BadPagingLevels { levels: self.levels });
         }
         for level in (1..=self.levels).rev() {
             let shift = 12 + 9 * (level - 1);
@@ -518,7 +545,7 @@ impl<R: FnMut(u64, u64) -> Option<u64>> PageTable<R> {
     {
         // Depth-first, with an explicit stack of (table, level, next index).
         if self.levels != 4 && self.levels != 5 {
-            return Err(HandoffError::TableUnreadable { page: self.root });
+            return Err(HandoffError::BadPagingLevels { levels: self.levels });
         }
         let mut stack = [(0u64, 0u32, 0u64); 5];
         let mut depth = 1;
@@ -541,7 +568,7 @@ impl<R: FnMut(u64, u64) -> Option<u64>> PageTable<R> {
             let next = e & self.pfn_mask;
             count += 1;
             if count > max {
-                return Err(HandoffError::TableUnreadable { page: next });
+                return Err(HandoffError::TooManyTablePages { max });
             }
             f(next);
             stack[depth] = (next, level - 1, 0);

@@ -21,6 +21,7 @@
 //!
 //! C header: [`include/linux/pe.h`](srctree/include/linux/pe.h)
 
+use super::errno::Errno;
 use core::fmt;
 
 /// `MZ_MAGIC`: "MZ" at offset 0.
@@ -161,13 +162,13 @@ pub enum PeError {
 }
 
 impl PeError {
-    /// The errno C returns (negated) for the same input: name and value.
-    fn errno_pair(self) -> (&'static str, u32) {
+    /// The errno C returns (negated) for the same input.
+    pub fn errno(self) -> Errno {
         match self {
-            Self::Asn1LengthTooLong => ("EMSGSIZE", 90),
-            Self::BadCertType | Self::BadRevision => ("ENOTSUPP", 524),
-            Self::SigDataMissing | Self::UnderflowDataPastEnd => ("EKEYREJECTED", 129),
-            Self::Unsigned => ("ENODATA", 61),
+            Self::Asn1LengthTooLong => Errno::EMSGSIZE,
+            Self::BadCertType | Self::BadRevision => Errno::ENOTSUPP,
+            Self::SigDataMissing | Self::UnderflowDataPastEnd => Errno::EKEYREJECTED,
+            Self::Unsigned => Errno::ENODATA,
             Self::BadHeaderSize
             | Self::BadMzMagic
             | Self::BadPeMagic
@@ -183,18 +184,13 @@ impl PeError {
             | Self::UnderflowBlobPastEnd
             | Self::UnknownOptMagic(_)
             | Self::WrapperTooLong { .. }
-            | Self::WrapperTooShort => ("ELIBBAD", 80),
+            | Self::WrapperTooShort => Errno::ELIBBAD,
         }
     }
 
     /// The name of the errno C returns (negated) for the same input.
     pub fn errno_name(self) -> &'static str {
-        self.errno_pair().0
-    }
-
-    /// The value of that errno in the kernel (C returns its negation).
-    pub fn errno(self) -> u32 {
-        self.errno_pair().1
+        self.errno().name()
     }
 
     /// What C prints with `pr_warn()` for the same input, without the
@@ -393,7 +389,7 @@ fn to_usize(v: u32, err: PeError) -> Result<usize, PeError> {
 ///
 /// put(&mut img, 0x209, &[0x0f]);
 /// let err = parse(&img).unwrap_err();
-/// assert_eq!((err.errno(), err.message()), (80, Some("Signature data not PKCS#7")));
+/// assert_eq!((err.errno_name(), err.message()), ("ELIBBAD", Some("Signature data not PKCS#7")));
 /// ```
 pub fn parse(image: &[u8]) -> Result<PeSignature, PeError> {
     // `pelen` is an `unsigned int` in C: keep its low 32 bits.

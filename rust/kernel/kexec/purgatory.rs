@@ -34,6 +34,7 @@
 //! C sources: [`kernel/kexec_file.c`](srctree/kernel/kexec_file.c),
 //! [`arch/x86/kernel/machine_kexec_64.c`](srctree/arch/x86/kernel/machine_kexec_64.c)
 
+use super::errno::Errno;
 use super::bzimage::{read_u16 as rd_u16, read_u32 as rd_u32, read_u64 as rd_u64};
 use core::fmt;
 use core::ops::Range;
@@ -42,6 +43,10 @@ use core::ops::Range;
 pub const EHDR_SIZE: usize = 64;
 /// Size of `Elf64_Shdr`; `e_shentsize` must be this.
 pub const SHDR_SIZE: usize = 64;
+/// Offset of `sh_addr` in a section header.
+const SH_ADDR: usize = 16;
+/// Offset of `sh_offset` in a section header.
+const SH_OFFSET: usize = 24;
 /// Size of `Elf64_Sym` (C steps through symbol tables by this size).
 pub const SYM_SIZE: usize = 24;
 /// Size of `Elf64_Rela` (C steps through RELA tables by this size).
@@ -105,10 +110,6 @@ pub const R_X86_64_32S: u32 = 11;
 
 /// The name of the symbol C looks up to find the entry point.
 pub const ENTRY_SYMBOL: &[u8] = b"purgatory_start";
-
-const ENOEXEC: u32 = 8;
-const ENOMEM: u32 = 12;
-const EINVAL: u32 = 22;
 
 /// Why the purgatory object or a request about it was refused.
 ///
@@ -272,11 +273,11 @@ impl PurgatoryError {
         }
     }
 
-    /// The positive errno C returns (or, for a condition C does not check,
-    /// the one it returns for the same kind of fault): `EINVAL` (22) for
-    /// bad symbol requests and bad arguments, `ENOMEM` (12) for
-    /// [`Self::EmptyBuffer`], `ENOEXEC` (8) for everything else.
-    pub fn errno(self) -> u32 {
+    /// The errno C returns (negated), or, for a condition C does not check,
+    /// the one it returns for the same kind of fault: `EINVAL` for bad
+    /// symbol requests and bad arguments, `ENOMEM` for
+    /// [`Self::EmptyBuffer`], `ENOEXEC` for everything else.
+    pub fn errno(self) -> Errno {
         match self {
             Self::BadLoadAddress
             | Self::BufferSize
@@ -286,9 +287,9 @@ impl PurgatoryError {
             | Self::SymbolNotFound
             | Self::SymbolNotLoaded
             | Self::SymbolOutOfSection
-            | Self::SymbolSizeMismatch { .. } => EINVAL,
-            Self::EmptyBuffer => ENOMEM,
-            _ => ENOEXEC,
+            | Self::SymbolSizeMismatch { .. } => Errno::EINVAL,
+            Self::EmptyBuffer => Errno::ENOMEM,
+            _ => Errno::ENOEXEC,
         }
     }
 }
@@ -736,6 +737,40 @@ impl<'a> Purgatory<'a> {
         Ok(())
     }
 
+    /// Bytes of the section header table ([`Purgatory::section_count`]
+    /// headers).
+    pub fn sechdrs_size(&self) -> usize {
+        // Cannot overflow: `parse` checked the table lies inside the object.
+        self.shnum * SHDR_SIZE
+    }
+
+    /// Writes the section header table as `kexec_purgatory_setup_sechdrs()`
+    /// leaves it in `purgatory_info.sechdrs` for a segment at `load_addr`:
+    /// the object's headers, with the `sh_addr` of every loaded section set
+    /// to its address and the `sh_offset` of every section with contents to
+    /// its offset in the buffer. The core reads these when it looks up or
+    /// writes a purgatory symbol after the load (the segment digests).
+    /// `out` must be [`Purgatory::sechdrs_size`] bytes.
+    pub fn write_sechdrs(&self, load_addr: u64, out: &mut [u8]) -> Result<()> {
+        if out.len() != self.sechdrs_size() {
+            return Err(PurgatoryError::BufferSize);
+        }
+        self.check_load_addr(load_addr)?;
+        let table = self
+            .range(self.shoff as u64, out.len() as u64)
+            .ok_or(PurgatoryError::SectionTableOutOfBounds)?;
+        out.copy_from_slice(table);
+        for (i, sh) in out.chunks_exact_mut(SHDR_SIZE).enumerate() {
+            let Some(pl) = self.place(i)? else { continue };
+            let addr = self.sec_base(i, load_addr)?;
+            sh[SH_ADDR..SH_ADDR + 8].copy_from_slice(&addr.to_le_bytes());
+            if let Placement::Buffer(off) = pl {
+                sh[SH_OFFSET..SH_OFFSET + 8].copy_from_slice(&(off as u64).to_le_bytes());
+            }
+        }
+        Ok(())
+    }
+
     // ---- internals ----
 
     fn range(&self, off: u64, len: u64) -> Option<&'a [u8]> {
@@ -760,8 +795,8 @@ impl<'a> Purgatory<'a> {
         Ok(Shdr {
             sh_type: r32(4)?,
             flags: r64(8)?,
-            addr: r64(16)?,
-            offset: r64(24)?,
+            addr: r64(SH_ADDR)?,
+            offset: r64(SH_OFFSET)?,
             size: r64(32)?,
             link: r32(40)?,
             info: r32(44)?,

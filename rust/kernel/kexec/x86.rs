@@ -159,15 +159,3 @@ unsafe impl FromBytes for EntryRegs {}
 // SAFETY: As above: no padding, all bytes initialized.
 unsafe impl AsBytes for EntryRegs {}
 const _: () = assert!(size_of::<EntryRegs>() == 17 * 8);
-
-/// What the Rust bzImage64 loader does (`kexec_rust_loader=`, also writable
-/// in `/sys/module/kernel/parameters/kexec_rust_loader`): 0, decline every
-/// image; 1, load with the purgatory set up in Rust; 2, load with the
-/// purgatory set up by `kexec_load_purgatory()` and check a Rust build of it.
-#[cfg(CONFIG_KEXEC_BZIMAGE64_RUST)]
-pub fn rust_loader_mode() -> u32 {
-    // SAFETY: `kexec_rust_loader` is an `unsigned int` that lives forever;
-    // the parameter code stores whole values to it, and a volatile read sees
-    // either the old or the new one.
-    unsafe { core::ptr::addr_of!(bindings::kexec_rust_loader).read_volatile() }
-}

@@ -1,180 +1,193 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The x86_64 hand-off to `relocate_kernel`.
+//! Building blocks for the x86_64 kexec hand-off to `relocate_kernel`.
 //!
-//! What `machine_kexec_prepare()` and `machine_kexec()` of
-//! `arch/x86/kernel/machine_kexec_64.c` prepare for the assembly in
-//! `relocate_kernel_64.S`, which stays as it is:
+//! `machine_kexec_prepare()`, `machine_kexec_post_load()` and
+//! `machine_kexec()` in `arch/x86/kernel/machine_kexec_64.c` call the
+//! [`Handoff`] an architecture file registers with [`create_handoff_ops`]
+//! (`arch/x86/kernel/kexec_handoff64.rs`). That file decides what the
+//! identity-mapped page table covers and what is checked; this one holds the
+//! unsafe parts it is built on, each behind a safe interface:
 //!
-//! - [`prepare`]: the identity-mapped page table (every range of the direct
-//!   map, every segment, the EFI system table and the ACPI tables), built
-//!   with the kernel's `kernel_ident_mapping_init()` from control pages, and
-//!   the transition mapping of `relocate_kernel`'s address to the control
-//!   page;
-//! - [`check`]: the checks of [`crate::kexec::entries`] on the loaded image:
-//!   segments, entry point, the whole entry list, and a walk of the page
-//!   table proving that every page `relocate_kernel` reads or writes is
-//!   identity-mapped;
-//! - [`control_page`]: [`check`] again, then the control page contents (the
-//!   code of `relocate_kernel`) and the page list the assembly takes.
-//!
-//! The page-table pages and the transition pages are kept in
-//! `kimage->arch`, where `machine_kexec_cleanup()` frees them as it does for
-//! the C build.
+//! - [`DirectMap`]: the kernel's direct map (`pfn_mapped[]`), held still
+//!   against memory hotplug while it is read;
+//! - [`IdentityMap`]: the image's page table, built with the kernel's
+//!   `kernel_ident_mapping_init()` from control pages, and the transition
+//!   mapping of `relocate_kernel`'s page to the control page;
+//! - [`page_table`]: a reader of that table for the checks of
+//!   [`crate::kexec::entries`];
+//! - [`install_control_code`] and [`PageList`]: what `machine_kexec()` hands
+//!   to the assembly, which cannot fail;
+//! - the EFI and ACPI tables the next kernel's early code reads.
 //!
 //! C header: [`arch/x86/include/asm/kexec.h`](srctree/arch/x86/include/asm/kexec.h)
 
 use crate::{
     bindings,
-    error::{code::*, to_result, Result},
-    kexec::entries::{self, EntryStats, HandoffError, PageTable, Segment, PAGE_SIZE},
+    error::{code::*, from_result, to_result, Result},
+    kexec::{
+        entries::{PageTable, ENTRIES_PER_PAGE, PAGE_SIZE, PTE_PRESENT},
+        Image,
+    },
 };
-use core::ptr::addr_of;
-use ffi::c_void;
+use core::{marker::PhantomData, ptr::addr_of};
+use ffi::{c_int, c_ulong, c_void};
 
-/// Upper bound on the page-table pages of one image (a table page maps at
-/// least 1 GiB of the direct map with 2 MiB pages, so this covers 64 TiB).
-const MAX_TABLE_PAGES: usize = 65536;
+/// What `machine_kexec()` hands to `relocate_kernel` (`page_list[PAGES_NR]`).
+pub type PageList = [u64; bindings::PAGES_NR as usize];
 
-/// A kimage between `machine_kexec_prepare()` and the jump.
-///
-/// # Invariants
-///
-/// `ptr` points to a valid `struct kimage` whose segments are set, for which
-/// the caller holds `kexec_lock` (the image is neither freed nor changed by
-/// anyone else while this exists).
-pub struct Kimage {
-    ptr: *mut bindings::kimage,
+/// The x86_64 hand-off hooks.
+pub trait Handoff {
+    /// `machine_kexec_prepare()`: builds what the jump needs, for an image
+    /// whose segments are placed. An error fails the load.
+    fn prepare(image: &mut Image) -> Result;
+
+    /// `machine_kexec_post_load()`: checks the loaded image (its entry list
+    /// terminated). An error fails the load; the running kernel and the
+    /// image loaded before stay as they were.
+    fn post_load(image: &Image) -> Result;
+
+    /// `machine_kexec()`: fills the control page and `page_list`. Runs
+    /// after the devices were shut down and the other CPUs stopped, so it
+    /// cannot fail: everything it relies on was checked at load.
+    fn control(image: &Image, page_list: &mut PageList);
 }
 
-/// What [`check`] found in an image.
-#[derive(Clone, Copy, Debug)]
-pub struct Checked {
-    /// The entry list.
-    pub stats: EntryStats,
-    /// Segments.
-    pub segments: usize,
-    /// Index of the segment holding the entry point.
-    pub entry_segment: usize,
-    /// Whether that segment is known to be the purgatory's.
-    pub purgatory: bool,
-    /// Page-table pages below the top-level table (transition ones excluded).
-    pub table_pages: usize,
-}
+/// The `struct kexec_handoff_ops` of a [`Handoff`].
+#[repr(transparent)]
+pub struct HandoffOps(bindings::kexec_handoff_ops);
 
-impl Kimage {
-    /// Creates the handle.
-    ///
+// SAFETY: A `HandoffOps` only holds function pointers and is never written.
+unsafe impl Sync for HandoffOps {}
+
+struct Adapter<T: Handoff>(PhantomData<T>);
+
+impl<T: Handoff> Adapter<T> {
     /// # Safety
     ///
-    /// `ptr` points to a valid `struct kimage` whose segment list is set,
-    /// and the caller holds `kexec_lock` for as long as the handle lives.
-    pub unsafe fn from_raw(ptr: *mut bindings::kimage) -> Self {
-        // INVARIANT: as the caller guarantees.
-        Self { ptr }
-    }
-
-    fn raw(&self) -> &bindings::kimage {
-        // SAFETY: valid by the type invariant; with `kexec_lock` held only
-        // this handle changes the image, through `&mut self` methods, so no
-        // write overlaps the shared reference returned here.
-        unsafe { &*self.ptr }
-    }
-
-    /// The segments, and how many there are.
-    fn segments(&self) -> ([Segment; bindings::KEXEC_SEGMENT_MAX as usize], usize) {
-        let k = self.raw();
-        let n = (k.nr_segments as usize).min(bindings::KEXEC_SEGMENT_MAX as usize);
-        let mut out = [Segment { mem: 0, memsz: 0 }; bindings::KEXEC_SEGMENT_MAX as usize];
-        for (o, s) in out.iter_mut().zip(&k.segment[..n]) {
-            *o = Segment {
-                mem: s.mem as u64,
-                memsz: s.memsz as u64,
-            };
-        }
-        (out, n)
-    }
-
-    /// The index of the purgatory's segment, while `kexec_file_load()` still
-    /// holds the purgatory buffer (up to `machine_kexec_post_load()`).
-    fn purgatory_segment(&self) -> Option<usize> {
-        let k = self.raw();
-        if k.file_mode() == 0 || k.purgatory_info.purgatory_buf.is_null() {
-            return None;
-        }
-        let n = (k.nr_segments as usize).min(bindings::KEXEC_SEGMENT_MAX as usize);
-        let purgatory = k.purgatory_info.purgatory_buf.cast_const();
-        k.segment[..n].iter().position(|s| {
-            // SAFETY: both members of the union are pointers of one size;
-            // only the value is compared.
-            let buf = unsafe { s.__bindgen_anon_1.kbuf };
-            buf.cast_const() == purgatory
+    /// Called by `machine_kexec_prepare()` with `kexec_lock` held, for a
+    /// valid image.
+    unsafe extern "C" fn prepare(image: *mut bindings::kimage) -> c_int {
+        from_result(|| {
+            // SAFETY: as the function's safety requirement says; the caller
+            // uses no other reference to the image during the call.
+            T::prepare(unsafe { Image::from_raw(image) })?;
+            Ok(0)
         })
     }
 
-    fn is_default(&self) -> bool {
-        self.raw().type_() == bindings::KEXEC_TYPE_DEFAULT
+    /// # Safety
+    ///
+    /// Called by `machine_kexec_post_load()` with `kexec_lock` held, for a
+    /// valid, loaded image.
+    unsafe extern "C" fn post_load(image: *mut bindings::kimage) -> c_int {
+        from_result(|| {
+            // SAFETY: as the function's safety requirement says.
+            T::post_load(unsafe { Image::from_raw(image) })?;
+            Ok(0)
+        })
     }
 
-    /// Physical address of the control code page.
-    fn control_pa(&self) -> u64 {
-        // SAFETY: the core allocated `control_code_page` before calling the
-        // arch code and keeps it until the image is freed.
-        unsafe { bindings::kexec_page_to_phys(self.raw().control_code_page) }
-    }
-
-    /// Physical address of the swap page, for an image that copies pages.
-    fn swap_pa(&self) -> Option<u64> {
-        let p = self.raw().swap_page;
-        // SAFETY: a non-NULL `swap_page` is a page the core allocated for
-        // this image and keeps until the image is freed.
-        (self.is_default() && !p.is_null()).then(|| unsafe { bindings::kexec_page_to_phys(p) })
+    /// # Safety
+    ///
+    /// Called by `machine_kexec()` for the loaded image (`kexec_lock` held
+    /// by `kernel_kexec()`); `page_list` points to `PAGES_NR` writable
+    /// `unsigned long`s that nothing else uses during the call.
+    unsafe extern "C" fn control(image: *mut bindings::kimage, page_list: *mut c_ulong) {
+        // SAFETY: as the function's safety requirement says; `unsigned long`
+        // is `u64` on x86_64.
+        let list = unsafe { &mut *page_list.cast::<PageList>() };
+        // SAFETY: as the function's safety requirement says.
+        T::control(unsafe { Image::from_raw(image) }, list);
     }
 }
 
-/// The physical ranges of the kernel's direct map (`pfn_mapped[]`).
-fn direct_map() -> impl Iterator<Item = (u64, u64)> {
-    // SAFETY: `nr_pfn_mapped` and `pfn_mapped[]` change only when memory is
-    // added (under the memory hotplug lock, which a kexec load does not
-    // exclude, as in C); entries are only appended, each written before the
-    // count is raised.
-    let n = unsafe { addr_of!(bindings::nr_pfn_mapped).read_volatile() }.max(0) as usize;
-    (0..n).map(|i| {
-        // SAFETY: `i < nr_pfn_mapped`, so the entry is initialized and inside
-        // the array (`E820_MAX_ENTRIES` long).
-        let r = unsafe { addr_of!(bindings::pfn_mapped).cast::<bindings::range>().add(i).read() };
-        (r.start << 12, r.end << 12)
+/// Builds the `struct kexec_handoff_ops` of `T`.
+pub const fn create_handoff_ops<T: Handoff>() -> HandoffOps {
+    HandoffOps(bindings::kexec_handoff_ops {
+        prepare: Some(Adapter::<T>::prepare),
+        post_load: Some(Adapter::<T>::post_load),
+        control: Some(Adapter::<T>::control),
     })
 }
 
-/// Whether `[pa, pa + len)` lies in the kernel's direct map.
-fn direct_mapped(pa: u64, len: u64) -> bool {
-    let Some(end) = pa.checked_add(len) else {
-        return false;
-    };
-    direct_map().any(|(start, stop)| pa >= start && end <= stop)
+/// The kernel's direct map, held still: memory can be neither added nor
+/// removed while this exists (`get_online_mems()`).
+///
+/// # Invariants
+///
+/// The memory hotplug lock is held for reading while the value lives.
+pub struct DirectMap {
+    // `get_online_mems()` and `put_online_mems()` run on the same task.
+    _not_send: PhantomData<*mut ()>,
 }
 
-/// Reads the `i`-th 64-bit word of the page at physical address `page`, if
-/// that page is in the direct map.
-fn read_phys(page: u64, i: u64) -> Option<u64> {
-    if i >= entries::ENTRIES_PER_PAGE || page % PAGE_SIZE != 0 || !direct_mapped(page, PAGE_SIZE) {
-        return None;
+impl DirectMap {
+    /// Holds the direct map still; may sleep.
+    pub fn lock() -> Self {
+        // SAFETY: No preconditions; released in `drop`.
+        unsafe { bindings::get_online_mems() };
+        // INVARIANT: the lock was just taken.
+        Self {
+            _not_send: PhantomData,
+        }
     }
-    // SAFETY: `page` is in the direct map (checked), so its virtual address is
-    // mapped for the whole page and `i` is an index inside it; the pages read
-    // here (indirection and page-table pages) are written only by this image's
-    // own code, with `kexec_lock` held by the caller.
-    Some(unsafe {
-        bindings::kexec_phys_to_virt(page)
-            .cast::<u64>()
-            .add(i as usize)
-            .read_volatile()
-    })
+
+    /// The physical ranges `[start, end)` of the direct map.
+    pub fn ranges(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        // SAFETY: `nr_pfn_mapped` and `pfn_mapped[]` change only when memory
+        // is added or removed, under the memory hotplug lock held for
+        // writing, which the type invariant excludes.
+        let n = unsafe { addr_of!(bindings::nr_pfn_mapped).read() }.max(0) as usize;
+        let n = n.min(bindings::E820_MAX_ENTRIES as usize);
+        // SAFETY: `pfn_mapped` is an array of `E820_MAX_ENTRIES` ranges that
+        // lives forever (declared without its size), of which the first
+        // `nr_pfn_mapped` are set; none changes while `self` lives, as above.
+        let set = unsafe { core::slice::from_raw_parts(addr_of!(bindings::pfn_mapped).cast::<bindings::range>(), n) };
+        set.iter().map(|r| (r.start << 12, r.end << 12))
+    }
+
+    /// Whether `[pa, pa + len)` lies in one range of the direct map.
+    pub fn contains(&self, pa: u64, len: u64) -> bool {
+        let Some(end) = pa.checked_add(len) else {
+            return false;
+        };
+        self.ranges().any(|(start, stop)| pa >= start && end <= stop)
+    }
+
+    /// Reads the `i`-th 64-bit word of the page at physical address `page`,
+    /// if that page is in the direct map.
+    ///
+    /// The kexec code reads the pages of its own images this way (entry list
+    /// and page-table pages), which nothing writes while `kexec_lock` is
+    /// held; any other page may change under the read, which then returns
+    /// some value it held.
+    pub fn read_word(&self, page: u64, i: u64) -> Option<u64> {
+        if i >= ENTRIES_PER_PAGE || page % PAGE_SIZE != 0 || !self.contains(page, PAGE_SIZE) {
+            return None;
+        }
+        // SAFETY: `page` is in the direct map (checked), which cannot shrink
+        // while `self` lives (type invariant), so its virtual address is
+        // mapped for the whole page and `i` indexes a word inside it. The
+        // read is volatile: the page may be written by other code.
+        Some(unsafe {
+            bindings::phys_to_virt(page)
+                .cast::<u64>()
+                .add(i as usize)
+                .read_volatile()
+        })
+    }
+}
+
+impl Drop for DirectMap {
+    fn drop(&mut self) {
+        // SAFETY: taken in `lock()` on this task (type invariant).
+        unsafe { bindings::put_online_mems() };
+    }
 }
 
 /// Levels of the running kernel's page tables (4, or 5 with LA57).
-fn levels() -> u32 {
+pub fn paging_levels() -> u32 {
     if super::la57() {
         5
     } else {
@@ -182,96 +195,37 @@ fn levels() -> u32 {
     }
 }
 
-fn relocate_kernel_va() -> u64 {
+/// The virtual address of `relocate_kernel`, which the transition mapping
+/// maps to the control page.
+pub fn relocate_kernel_va() -> u64 {
     bindings::relocate_kernel as *const () as u64
 }
 
-/// The top-level slot of the transition mapping (the only page-table subtree
-/// whose pages are not control pages).
-fn transition_slot() -> u64 {
-    (relocate_kernel_va() >> (12 + 9 * (levels() - 1))) & (entries::ENTRIES_PER_PAGE - 1)
+/// The physical-address bits of a page-table entry that points to a table
+/// (`PTE_PFN_MASK`).
+pub fn pte_pfn_mask() -> u64 {
+    // SAFETY: No preconditions; an entry without `_PAGE_PSE` gets
+    // `PTE_PFN_MASK`.
+    unsafe { bindings::pmd_pfn_mask(bindings::pmd_t { pmd: 0 }) as u64 }
 }
 
-/// Checks the loaded `image` (see the module documentation); the page table
-/// must have been built by [`prepare`] or by the C code.
-pub fn check(image: &Kimage) -> core::result::Result<Checked, HandoffError> {
-    let (segs, n) = image.segments();
-    let segs = &segs[..n];
-    let k = image.raw();
-    let control_pa = image.control_pa();
-    let mut control = [control_pa; 2];
-    if let Some(swap) = image.swap_pa() {
-        control[1] = swap;
-    }
-    let purgatory = image.purgatory_segment();
-    let entry_segment = entries::check_segments(segs, &control, k.start as u64, purgatory)?;
-    let pgd = k.arch.pgd;
+/// The page table of `image`, read through `map`, for the walks of
+/// [`PageTable`]; `None` before [`IdentityMap`] (or the C code) built it.
+pub fn page_table<'a>(
+    image: &Image,
+    map: &'a DirectMap,
+) -> Option<PageTable<impl FnMut(u64, u64) -> Option<u64> + 'a>> {
+    let pgd = image.raw().arch.pgd;
     if pgd.is_null() {
-        return Err(HandoffError::NotIdentityMapped { addr: control_pa, got: None });
+        return None;
     }
-    // SAFETY: `arch.pgd` is a page-table page allocated by `prepare` (or the
-    // C code) for this image, in the direct map.
-    let root = unsafe { bindings::kexec_virt_to_phys(pgd.cast()) };
-    let mut pt = PageTable {
-        root,
-        levels: levels(),
-        // SAFETY: No preconditions.
-        pfn_mask: unsafe { bindings::kexec_pte_pfn_mask() },
-        read: read_phys,
-    };
-    // The page-table pages are control pages: none may be overwritten.
-    let mut bad = None;
-    let skip = transition_slot();
-    let table_pages = pt.for_each_table(MAX_TABLE_PAGES, |slot| slot == skip, |p| {
-        if bad.is_none() {
-            if let Some(index) = segs.iter().position(|s| p >= s.mem && p < s.mem + s.memsz) {
-                bad = Some(HandoffError::ControlInSegment { page: p, index });
-            }
-        }
-    })?;
-    if let Some(e) = bad {
-        return Err(e);
-    }
-    // What relocate_kernel reaches by physical address: the control page,
-    // the swap page, every destination, every source and indirection page.
-    for &c in &control {
-        pt.check_identity(c, c + PAGE_SIZE)?;
-    }
-    for s in segs {
-        pt.check_identity(s.mem, s.mem + s.memsz)?;
-    }
-    // The transition mapping: relocate_kernel's address is the control page.
-    let va = relocate_kernel_va();
-    let want = control_pa | (va & (PAGE_SIZE - 1));
-    match pt.translate(va)? {
-        Some((pa, _)) if pa == want => {}
-        other => return Err(HandoffError::NotIdentityMapped { addr: va, got: other.map(|(p, _)| p) }),
-    }
-    // The core allocates source and indirection pages from the direct map:
-    // check it is identity-mapped once, rather than page by page.
-    for (start, end) in direct_map() {
-        pt.check_identity(start, end)?;
-    }
-    let stats = entries::check_entries(
-        segs,
-        &control,
-        k.head as u64,
-        image.is_default(),
-        read_phys,
-        |page| {
-            if direct_mapped(page, PAGE_SIZE) {
-                Ok(())
-            } else {
-                pt.check_identity(page, page + PAGE_SIZE)
-            }
-        },
-    )?;
-    Ok(Checked {
-        stats,
-        segments: n,
-        entry_segment,
-        purgatory: purgatory.is_some(),
-        table_pages,
+    Some(PageTable {
+        // SAFETY: `arch.pgd` is a page-table page the image owns, allocated
+        // from the direct map.
+        root: unsafe { bindings::virt_to_phys(pgd.cast()) },
+        levels: paging_levels(),
+        pfn_mask: pte_pfn_mask(),
+        read: move |p, i| map.read_word(p, i),
     })
 }
 
@@ -287,57 +241,243 @@ unsafe extern "C" fn alloc_pgt_page(data: *mut c_void) -> *mut c_void {
     if page.is_null() {
         return core::ptr::null_mut();
     }
-    // SAFETY: control pages come from the buddy allocator in the direct map,
-    // so `page_address()` is their mapping.
-    let p = unsafe { bindings::kexec_page_address(page) };
+    // SAFETY: control pages come from the page allocator, in the direct
+    // map, so `page_address()` is their mapping.
+    let p = unsafe { bindings::page_address(page) };
     // SAFETY: `p` is a whole page that nothing else uses yet.
     unsafe { core::ptr::write_bytes(p.cast::<u8>(), 0, PAGE_SIZE as usize) };
     p
 }
 
-/// The identity map being built into `pgd`.
-struct IdentMap {
+/// The identity-mapped page table of an image, being built.
+///
+/// # Invariants
+///
+/// `pgd` is the image's `arch.pgd`, a zeroed control page when the map was
+/// started; `info` allocates the further table pages from the image's
+/// control pages (`context` is the image).
+pub struct IdentityMap<'a> {
+    image: &'a mut Image,
     info: bindings::x86_mapping_info,
     pgd: *mut bindings::pgd_t,
 }
 
-impl IdentMap {
-    /// Maps `[start, end)` to itself.
-    fn map(&mut self, start: u64, end: u64) -> Result {
+impl<'a> IdentityMap<'a> {
+    /// Starts the page table of `image`, whose segments are placed.
+    /// Refused with `EBUSY` if the image has one already.
+    pub fn new(image: &'a mut Image) -> Result<Self> {
+        if !image.raw().arch.pgd.is_null() {
+            return Err(EBUSY);
+        }
+        let enc = guest_mem_encrypted();
+        // SAFETY: No preconditions.
+        let enc_bit = if enc { unsafe { bindings::sme_get_me_mask() } } else { 0 };
+        // SAFETY: `image` is a valid kimage and `kexec_lock` is held (the
+        // `Image` invariant).
+        let pgd = unsafe { alloc_pgt_page(image.as_raw().cast()) };
+        if pgd.is_null() {
+            return Err(ENOMEM);
+        }
+        image.raw_mut().arch.pgd = pgd.cast();
+        let info = bindings::x86_mapping_info {
+            alloc_pgt_page: Some(alloc_pgt_page),
+            free_pgt_page: None,
+            context: image.as_raw().cast(),
+            page_flag: (bindings::__PAGE_KERNEL_LARGE_EXEC as u64 | enc_bit) as usize,
+            offset: 0,
+            // SAFETY: `direct_gbpages` is set during early boot only.
+            direct_gbpages: unsafe { addr_of!(bindings::direct_gbpages).read() } != 0,
+            kernpg_flag: (bindings::_KERNPG_TABLE_NOENC as u64 | enc_bit) as usize,
+        };
+        // INVARIANT: `pgd` is the zeroed control page just stored in
+        // `arch.pgd`; `context` is the image.
+        Ok(Self {
+            image,
+            info,
+            pgd: pgd.cast(),
+        })
+    }
+
+    /// The image.
+    pub fn image(&self) -> &Image {
+        self.image
+    }
+
+    /// Maps `[start, end)` to itself (rounded out to the mapping's pages).
+    pub fn map(&mut self, start: u64, end: u64) -> Result {
         if start >= end {
             return Ok(());
         }
         // SAFETY: `info` allocates from the image's control pages and `pgd`
-        // is this image's top-level table, a zeroed control page; the C code
-        // takes any range and rounds it to its page size.
-        to_result(unsafe {
-            bindings::kernel_ident_mapping_init(&mut self.info, self.pgd, start as _, end as _)
-        })
+        // is its top-level table (type invariant); `kexec_lock` is held. The
+        // C code takes any range and rounds it to its page size.
+        to_result(unsafe { bindings::kernel_ident_mapping_init(&mut self.info, self.pgd, start as _, end as _) })
+    }
+
+    /// Ends the building: maps the page of `relocate_kernel`'s address to
+    /// the control page (the transition mapping, used until the assembly
+    /// switches to the identity map), in pages that are not control pages,
+    /// kept in `arch.{p4d,pud,pmd,pte}` where `machine_kexec_cleanup()` frees
+    /// them. Nothing may be allocated from the image after this: those
+    /// pages may lie where the new image goes.
+    pub fn finish(self) -> Result {
+        let control = self.image.control_page().ok_or(EINVAL)?;
+        let va = relocate_kernel_va();
+        let pfn_mask = pte_pfn_mask();
+        let enc = guest_mem_encrypted();
+        // SAFETY: No preconditions.
+        let enc_mask = unsafe { bindings::sme_get_me_mask() };
+        let table_flags = bindings::_KERNPG_TABLE_NOENC as u64 | enc_mask;
+        let mut table = self.pgd.cast::<u64>();
+        for level in (2..=paging_levels()).rev() {
+            let i = ((va >> (12 + 9 * (level - 1))) & (ENTRIES_PER_PAGE - 1)) as usize;
+            // SAFETY: `table` is a table page of this image (the top one, or
+            // one allocated below), and `i < 512`.
+            let slot = unsafe { table.add(i) };
+            // SAFETY: as above.
+            let mut e = unsafe { slot.read() };
+            if e & PTE_PRESENT == 0 {
+                // SAFETY: No preconditions.
+                let page = unsafe { bindings::get_zeroed_page_noprof(bindings::GFP_KERNEL) };
+                if page == 0 {
+                    return Err(ENOMEM);
+                }
+                // The next table is of `level - 1`: keep it where
+                // `machine_kexec_cleanup()` frees it. Each level is
+                // allocated once: the map is finished once.
+                let arch = &mut self.image.raw_mut().arch;
+                match level - 1 {
+                    4 => arch.p4d = page as *mut _,
+                    3 => arch.pud = page as *mut _,
+                    2 => arch.pmd = page as *mut _,
+                    _ => arch.pte = page as *mut _,
+                }
+                // SAFETY: `page` is a direct-map address from the page allocator.
+                e = unsafe { bindings::virt_to_phys(page as *mut c_void) } | table_flags;
+                // SAFETY: as for the read.
+                unsafe { slot.write(e) };
+            }
+            // SAFETY: `e` is present and points to a table page in the direct
+            // map (written above, or by `kernel_ident_mapping_init()`).
+            table = unsafe { bindings::phys_to_virt(e & pfn_mask) }.cast::<u64>();
+        }
+        let i = ((va >> 12) & (ENTRIES_PER_PAGE - 1)) as usize;
+        // `PAGE_KERNEL_EXEC`, or its `_NOENC` form.
+        let enc_bit = if enc { enc_mask } else { 0 };
+        // SAFETY: `__default_kernel_pte_mask` is set during early boot only.
+        let mask = unsafe { addr_of!(bindings::__default_kernel_pte_mask).read() };
+        let prot = bindings::pgprot_t {
+            pgprot: ((bindings::__PAGE_KERNEL_EXEC as u64 | enc_bit) & mask as u64) as _,
+        };
+        // SAFETY: No preconditions.
+        let pte = unsafe { bindings::pfn_pte((control >> 12) as c_ulong, prot) };
+        // SAFETY: `table` is the last-level table, `i < 512`.
+        unsafe { table.add(i).write(pte.pte as u64) };
+        Ok(())
     }
 }
 
+/// Whether the memory of this (guest) kernel is encrypted, as for
+/// `CC_ATTR_GUEST_MEM_ENCRYPT`.
+fn guest_mem_encrypted() -> bool {
+    // SAFETY: No preconditions.
+    unsafe { bindings::cc_platform_has(bindings::cc_attr_CC_ATTR_GUEST_MEM_ENCRYPT) }
+}
+
+/// Copies the code of `relocate_kernel` into the control page of `image`,
+/// and returns the control page's virtual address.
+pub fn install_control_code(image: &Image) -> Option<u64> {
+    let page = image.raw().control_code_page;
+    if page.is_null() {
+        return None;
+    }
+    // SAFETY: `control_code_page` is the image's control page, which the core
+    // allocated from the direct map and keeps until the image is freed.
+    let code = unsafe { bindings::page_address(page) };
+    // SAFETY: `code` is a whole page (`KEXEC_CONTROL_PAGE_SIZE`) that only the
+    // jump uses; `relocate_kernel` is followed by at least
+    // `KEXEC_CONTROL_CODE_MAX_SIZE` bytes of its own section (the linker
+    // script asserts its size). `__memcpy`, as in C: the source is code.
+    unsafe {
+        bindings::__memcpy(
+            code,
+            bindings::relocate_kernel as *const c_void,
+            bindings::KEXEC_CONTROL_CODE_MAX_SIZE as usize,
+        )
+    };
+    Some(code as u64)
+}
+
+/// The physical address of the image's top-level page table.
+pub fn page_table_root(image: &Image) -> Option<u64> {
+    let pgd = image.raw().arch.pgd;
+    // SAFETY: a non-null `arch.pgd` is a direct-map page the image owns.
+    (!pgd.is_null()).then(|| unsafe { bindings::virt_to_phys(pgd.cast()) })
+}
+
+/// Calls `f(start, end)` for every busy memory resource described as `desc`
+/// (an `IORES_DESC_*` value), as `walk_iomem_res_desc()` does; stops at the
+/// first error. No such resource is not an error.
+pub fn for_each_iomem_resource<F>(desc: u32, mut f: F) -> Result
+where
+    F: FnMut(u64, u64) -> Result,
+{
+    /// # Safety
+    ///
+    /// `res` is a valid resource and `arg` the `F` passed to the walk.
+    unsafe extern "C" fn call<F: FnMut(u64, u64) -> Result>(res: *mut bindings::resource, arg: *mut c_void) -> c_int {
+        // SAFETY: as the function's safety requirement says.
+        let (f, r) = unsafe { (&mut *arg.cast::<F>(), &*res) };
+        from_result(|| {
+            f(r.start, r.end.wrapping_add(1))?;
+            Ok(0)
+        })
+    }
+    let flags = (bindings::IORESOURCE_MEM | bindings::IORESOURCE_BUSY) as c_ulong;
+    // SAFETY: `call::<F>` gets `f` back as its argument; `f` lives across
+    // the walk, which does not keep it.
+    let r = unsafe {
+        bindings::walk_iomem_res_desc(desc as _, flags, 0, u64::MAX, (&mut f as *mut F).cast(), Some(call::<F>))
+    };
+    // -EINVAL: no such resource.
+    if r != 0 && r != EINVAL.to_errno() {
+        return to_result(r);
+    }
+    Ok(())
+}
+
+/// The EFI system table and the EFI configuration tables of the running
+/// kernel, as physical ranges `[start, end)`: what the next kernel's EFI
+/// stub reads before it has page tables of its own. `None` when the kernel
+/// was not booted through EFI.
 #[cfg(CONFIG_EFI)]
-fn map_efi_systab(m: &mut IdentMap) -> Result {
+pub fn efi_tables() -> Result<Option<[(u64, u64); 2]>> {
     if !super::efi_booted() {
-        return Ok(());
+        return Ok(None);
     }
     // SAFETY: `boot_params` is written during early boot only.
     let ei = unsafe { addr_of!(bindings::boot_params.efi_info).read_unaligned() };
     let start = ei.efi_systab as u64 | (ei.efi_systab_hi as u64) << 32;
     if start == 0 {
-        return Ok(());
+        return Ok(None);
     }
     // SAFETY: No preconditions.
     let is64 = unsafe { bindings::efi_enabled(bindings::EFI_64BIT as _) };
-    let size = if is64 {
-        core::mem::size_of::<bindings::efi_system_table_64_t>()
+    let (size, entry) = if is64 {
+        (
+            core::mem::size_of::<bindings::efi_system_table_64_t>(),
+            core::mem::size_of::<bindings::efi_config_table_64_t>(),
+        )
     } else {
-        core::mem::size_of::<bindings::efi_system_table_32_t>()
+        (
+            core::mem::size_of::<bindings::efi_system_table_32_t>(),
+            core::mem::size_of::<bindings::efi_config_table_32_t>(),
+        )
     };
-    m.map(start, start + size as u64)?;
     // SAFETY: `start` is the firmware's system table, `size` bytes long.
     let kaddr = unsafe { bindings::memremap(start as _, size, bindings::MEMREMAP_WB as _) };
     if kaddr.is_null() {
+        crate::pr_err!("Could not map UEFI system table\n");
         return Err(ENOMEM);
     }
     // SAFETY: `kaddr` maps the whole table, whose layout matches `is64`.
@@ -350,190 +490,15 @@ fn map_efi_systab(m: &mut IdentMap) -> Result {
     };
     // SAFETY: `kaddr` came from `memremap()` above.
     unsafe { bindings::memunmap(kaddr) };
-    let entry = if is64 {
-        core::mem::size_of::<bindings::efi_config_table_64_t>()
-    } else {
-        core::mem::size_of::<bindings::efi_config_table_32_t>()
-    } as u64;
     // SAFETY: No preconditions (`efi_config_table` is set once, at boot).
-    let tables = unsafe { bindings::kexec_efi_config_table() } as u64;
-    let len = nr.checked_mul(entry).ok_or(EINVAL)?;
-    m.map(tables, tables.checked_add(len).ok_or(EINVAL)?)
+    let tables = unsafe { bindings::efi_config_table() } as u64;
+    let len = nr.checked_mul(entry as u64).ok_or(EINVAL)?;
+    let end = start.checked_add(size as u64).ok_or(EINVAL)?;
+    Ok(Some([(start, end), (tables, tables.checked_add(len).ok_or(EINVAL)?)]))
 }
 
+/// Without EFI support there are no EFI tables.
 #[cfg(not(CONFIG_EFI))]
-fn map_efi_systab(_m: &mut IdentMap) -> Result {
-    Ok(())
-}
-
-/// `walk_iomem_res_desc()` callback: maps one resource.
-///
-/// # Safety
-///
-/// `res` is a valid resource and `arg` the `IdentMap` passed to the walk.
-#[cfg(CONFIG_ACPI)]
-unsafe extern "C" fn map_resource(res: *mut bindings::resource, arg: *mut c_void) -> ffi::c_int {
-    // SAFETY: as the function's safety requirement says.
-    let (m, r) = unsafe { (&mut *arg.cast::<IdentMap>(), &*res) };
-    match m.map(r.start, r.end.wrapping_add(1)) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
-}
-
-#[cfg(CONFIG_ACPI)]
-fn map_acpi_tables(m: &mut IdentMap) -> Result {
-    let flags = (bindings::IORESOURCE_MEM | bindings::IORESOURCE_BUSY) as _;
-    // The tables, then the non-volatile storage that may hold some.
-    for desc in [bindings::IORES_DESC_ACPI_TABLES, bindings::IORES_DESC_ACPI_NV_STORAGE] {
-        // SAFETY: `map_resource` gets `m` back as its argument, which lives
-        // across the walk.
-        let r = unsafe {
-            bindings::walk_iomem_res_desc(
-                desc as _,
-                flags,
-                0,
-                u64::MAX,
-                (m as *mut IdentMap).cast(),
-                Some(map_resource),
-            )
-        };
-        // -EINVAL: no such resource.
-        if r != 0 && r != EINVAL.to_errno() {
-            return to_result(r);
-        }
-    }
-    Ok(())
-}
-
-#[cfg(not(CONFIG_ACPI))]
-fn map_acpi_tables(_m: &mut IdentMap) -> Result {
-    Ok(())
-}
-
-/// Maps the page at `relocate_kernel`'s address to the control page, in
-/// pages that are not control pages (kept in `arch.{p4d,pud,pmd,pte}`).
-fn map_transition(image: &mut Kimage, control_pa: u64, enc: bool) -> Result {
-    let va = relocate_kernel_va();
-    let levels = levels();
-    // SAFETY: No preconditions.
-    let pfn_mask = unsafe { bindings::kexec_pte_pfn_mask() };
-    // SAFETY: No preconditions.
-    let table_flags = unsafe { bindings::kexec_kernpg_table() };
-    let mut table = image.raw().arch.pgd.cast::<u64>();
-    for level in (2..=levels).rev() {
-        let i = ((va >> (12 + 9 * (level - 1))) & (entries::ENTRIES_PER_PAGE - 1)) as usize;
-        // SAFETY: `table` is a page-table page of this image (the top one,
-        // or one allocated below), `i < 512`.
-        let slot = unsafe { table.add(i) };
-        // SAFETY: as above.
-        let mut e = unsafe { slot.read_volatile() };
-        if e & entries::PTE_PRESENT == 0 {
-            // SAFETY: No preconditions.
-            let page = unsafe { bindings::get_zeroed_page_noprof(bindings::GFP_KERNEL) };
-            if page == 0 {
-                return Err(ENOMEM);
-            }
-            // The next table is of `level - 1`: keep it where
-            // `machine_kexec_cleanup()` frees it.
-            // SAFETY: the handle's invariant: the image is ours to change.
-            let arch = unsafe { &mut (*image.ptr).arch };
-            match level - 1 {
-                4 => arch.p4d = page as *mut _,
-                3 => arch.pud = page as *mut _,
-                2 => arch.pmd = page as *mut _,
-                _ => arch.pte = page as *mut _,
-            }
-            // SAFETY: `page` is a direct-map address from the page allocator.
-            e = unsafe { bindings::kexec_virt_to_phys(page as *mut c_void) } | table_flags;
-            // SAFETY: as for the read.
-            unsafe { slot.write_volatile(e) };
-        }
-        // SAFETY: `e` is present and points to a table page in the direct
-        // map (written above, or by `kernel_ident_mapping_init()`).
-        table = unsafe { bindings::kexec_phys_to_virt(e & pfn_mask) }.cast::<u64>();
-    }
-    let i = ((va >> 12) & (entries::ENTRIES_PER_PAGE - 1)) as usize;
-    // SAFETY: No preconditions.
-    let pte = unsafe { bindings::kexec_pte_exec(control_pa, enc) };
-    // SAFETY: `table` is the last-level table, `i < 512`.
-    unsafe { table.add(i).write_volatile(pte) };
-    Ok(())
-}
-
-/// Builds the identity-mapped page table of `image` (and its transition
-/// mapping) into `image->arch`; `machine_kexec_prepare()`.
-pub fn prepare(image: &mut Kimage) -> Result {
-    // SAFETY: No preconditions.
-    let enc = unsafe { bindings::kexec_guest_mem_encrypt() };
-    // SAFETY: No preconditions.
-    let enc_bit = if enc { unsafe { bindings::kexec_page_enc() } } else { 0 };
-    // SAFETY: No preconditions.
-    let (large, table) = unsafe { (bindings::kexec_page_large_exec(), bindings::kexec_kernpg_table_noenc()) };
-    // SAFETY: `image.ptr` is a valid kimage, locked (type invariant).
-    let pgd = unsafe { alloc_pgt_page(image.ptr.cast()) };
-    if pgd.is_null() {
-        return Err(ENOMEM);
-    }
-    // SAFETY: the handle's invariant: the image is ours to change.
-    unsafe { (*image.ptr).arch.pgd = pgd.cast() };
-    let mut m = IdentMap {
-        info: bindings::x86_mapping_info {
-            alloc_pgt_page: Some(alloc_pgt_page),
-            free_pgt_page: None,
-            context: image.ptr.cast(),
-            page_flag: (large | enc_bit) as usize,
-            offset: 0,
-            // SAFETY: `direct_gbpages` is set during early boot only.
-            direct_gbpages: unsafe { addr_of!(bindings::direct_gbpages).read() } != 0,
-            kernpg_flag: (table | enc_bit) as usize,
-        },
-        pgd: pgd.cast(),
-    };
-    for (start, end) in direct_map() {
-        m.map(start, end)?;
-    }
-    // Segments may lie outside the direct map (a user memory map, or the
-    // way back from a kexec'd kernel).
-    let (segs, n) = image.segments();
-    for s in &segs[..n] {
-        m.map(s.mem, s.mem.checked_add(s.memsz).ok_or(EINVAL)?)?;
-    }
-    map_efi_systab(&mut m)?;
-    map_acpi_tables(&mut m)?;
-    // Last: the transition pages are not control pages and may lie where
-    // the new image goes, so nothing may be allocated after them.
-    let control_pa = image.control_pa();
-    map_transition(image, control_pa, enc)
-}
-
-/// Checks `image` once more with [`check`], then fills its control page with
-/// the code of `relocate_kernel` and `page_list` with what the assembly
-/// expects. On an error nothing was written and the caller must not jump.
-pub fn control_page(
-    image: &Kimage,
-    page_list: &mut [u64; bindings::PAGES_NR as usize],
-) -> core::result::Result<Checked, HandoffError> {
-    let c = check(image)?;
-    let k = image.raw();
-    // SAFETY: `control_code_page` is the image's control page (see
-    // `Kimage::control_pa`), in the direct map.
-    let code = unsafe { bindings::kexec_page_address(k.control_code_page) };
-    // SAFETY: `code` is a whole page (KEXEC_CONTROL_PAGE_SIZE) that only the
-    // jump uses; `relocate_kernel` is followed by at least
-    // KEXEC_CONTROL_CODE_MAX_SIZE bytes of its own section (the linker script
-    // asserts its size). `__memcpy`, as in C: the source is code.
-    unsafe {
-        bindings::__memcpy(
-            code,
-            bindings::relocate_kernel as *const c_void,
-            bindings::KEXEC_CONTROL_CODE_MAX_SIZE as usize,
-        )
-    };
-    page_list[bindings::PA_CONTROL_PAGE as usize] = image.control_pa();
-    page_list[bindings::VA_CONTROL_PAGE as usize] = code as u64;
-    // SAFETY: `arch.pgd` is a direct-map page (checked by `check`).
-    page_list[bindings::PA_TABLE_PAGE as usize] = unsafe { bindings::kexec_virt_to_phys(k.arch.pgd.cast()) };
-    page_list[bindings::PA_SWAP_PAGE as usize] = image.swap_pa().unwrap_or(0);
-    Ok(c)
+pub fn efi_tables() -> Result<Option<[(u64, u64); 2]>> {
+    Ok(None)
 }

@@ -4,7 +4,7 @@
 
 Load latency: one boot loads the same signed kernel and initrd in turn with
 the C loader, the Rust loader, and the Rust loader with the C preparation of
-the hand-off (kexec_rust_handoff=N), ROUNDS times each. Hand-off: one kexec
+the hand-off (the c_handoff test switch), ROUNDS times each. Hand-off: one kexec
 through each loader, and one with the C hand-off preparation, from
 reboot(LINUX_REBOOT_CMD_KEXEC) to the second kernel's banner. Prints medians
 and Rust/C ratios; it is a measurement, never a pass/fail test.
@@ -36,7 +36,7 @@ def main(argv):
     print(f"Rust loader with the C hand-off preparation: median {mh / 1000:.1f} ms; "
           f"Rust/C hand-off preparation and checks ratio {mr / mh:.3f}")
     hand = {}
-    for loader, extra in (("c", ""), ("rust", ""), ("choff", "kexec_rust_handoff=0")):
+    for loader, extra in (("c", ""), ("rust", ""), ("choff", "kt.handoff=c")):
         n = kt.nonce()
         ld = "rust" if loader == "choff" else loader
         hb = kt.boot(f"bench_handoff_{loader}", f"kt.test=kexec_stage2 kt.loader={ld} kt.next_nonce={n} {extra}")

@@ -12,7 +12,9 @@ import re
 import secrets
 import select
 import signal
+import socket
 import subprocess
+import tempfile
 import time
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), *[".."] * 5))
@@ -36,11 +38,15 @@ def nonce():
 class Boot:
     """One QEMU run: its console lines (host time, text) and its markers."""
 
-    def __init__(self, name, lines, timed_out, rc):
+    def __init__(self, name, lines, timed_out, rc, monitor=(), stopped=None):
         self.name = name
         self.lines = lines
         self.timed_out = timed_out
         self.rc = rc
+        # [(time, marker, HMP command, reply)]: what the host did (on_marker).
+        self.monitor = list(monitor)
+        # (time, line) of the console line that matched stop_on, if any.
+        self.stopped = stopped
 
     def markers(self, prefix=""):
         out = []
@@ -77,18 +83,86 @@ class Boot:
         return "\n".join(f"    [{t:8.3f}] {l}" for t, l in self.lines[-n:])
 
 
+class Monitor:
+    """QEMU's human monitor (HMP) on a unix socket."""
+
+    PROMPT = b"(qemu) "
+    ESC = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+    def __init__(self, path, timeout=10):
+        self.timeout = timeout
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                self.sock.connect(path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if time.monotonic() > end:
+                    raise
+                time.sleep(0.1)
+        self._read()  # the banner, up to the first prompt
+
+    def _read(self):
+        buf, end = b"", time.monotonic() + self.timeout
+        while not buf.endswith(self.PROMPT):
+            left = end - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no HMP prompt after {self.timeout} s: {buf[-200:]!r}")
+            r, _, _ = select.select([self.sock], [], [], left)
+            if r:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError(f"HMP socket closed: {buf[-200:]!r}")
+                buf += chunk
+        return buf[:-len(self.PROMPT)]
+
+    def hmp(self, cmd):
+        """Run one HMP command; its reply ("" when it succeeded silently)."""
+        self.sock.sendall(cmd.encode() + b"\n")
+        text = self.ESC.sub("", self._read().decode("utf-8", "replace")).replace("\r", "")
+        # HMP echoes the command line (with terminal escapes) first.
+        lines = text.split("\n")
+        if lines and cmd in lines[0]:
+            lines = lines[1:]
+        return "\n".join(lines).strip()
+
+    def close(self):
+        self.sock.close()
+
+
 def boot(name, append, flavour="main", initrd=None, mem="512M", smp=1,
-         timeout=180, extra=(), disk=True):
+         timeout=180, extra=(), disk=True, on_marker=None, stop_on=None, stop_grace=3):
     """Boot kernel `flavour` with `append`; return a Boot.
 
     The guest ends itself (reset with -no-reboot); past `timeout` seconds it
-    is killed and the Boot says so.
+    is killed and the Boot says so.  `mem` is QEMU's -m argument, so it may
+    carry hot-plug room: "512M,slots=2,maxmem=2G".
+
+    on_marker: {marker: action}: the first time the guest prints a
+    "KT: marker..." line (the marker text starts with `marker`), the host
+    runs the action on a QEMU HMP monitor (a unix socket in build/results,
+    only then; otherwise there is no monitor): a list of HMP commands, or a
+    callable taking the hmp(cmd) function.  Commands and replies end up in
+    Boot.monitor and the log.  The guest sees the effect itself (it polls).
+    stop_on: a regex; `stop_grace` seconds after a console line matches it
+    the boot ends (Boot.stopped says which line), e.g. a refused kexec that
+    would otherwise hang until `timeout`.
     """
     os.makedirs(RESULTS, exist_ok=True)
     initrd = initrd or os.path.join(guest_dir(flavour), "stage1.cpio")
+    monitor, mon_path, mon_dir = ["-monitor", "none"], None, None
+    if on_marker:
+        mon_path = os.path.join(RESULTS, f"{name}.mon")
+        if len(mon_path) >= 100:  # sun_path is 108 bytes
+            mon_dir = tempfile.mkdtemp(prefix="kt-")
+            mon_path = os.path.join(mon_dir, "mon")
+        if os.path.exists(mon_path):
+            os.unlink(mon_path)
+        monitor = ["-monitor", f"unix:{mon_path},server=on,wait=off"]
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg",
            "-m", mem, "-smp", str(smp), "-no-reboot",
-           "-display", "none", "-monitor", "none", "-serial", "stdio",
+           "-display", "none", *monitor, "-serial", "stdio",
            "-kernel", kernel_path(flavour), "-initrd", initrd,
            "-append", f"{BASE_APPEND} {append}", *extra]
     if disk:
@@ -98,9 +172,35 @@ def boot(name, append, flavour="main", initrd=None, mem="512M", smp=1,
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, start_new_session=True)
     lines, buf, timed_out = [], b"", False
+    pending = dict(on_marker or {})
+    mon, events, stop_re, stopped = None, [], stop_on and re.compile(stop_on), None
+
+    def act(marker, action):
+        nonlocal mon
+        t = time.monotonic() - start
+
+        def hmp(c):
+            nonlocal mon
+            try:
+                if mon is None:
+                    mon = Monitor(mon_path)
+                reply = mon.hmp(c)
+            except (OSError, TimeoutError) as e:
+                reply = f"(monitor error: {e})"
+            events.append((t, marker, c, reply))
+            return reply
+        if callable(action):
+            action(hmp)
+        else:
+            for c in action:
+                hmp(c)
+
     fd = proc.stdout.fileno()
     while True:
-        left = timeout - (time.monotonic() - start)
+        now = time.monotonic() - start
+        left = timeout - now
+        if stopped and now >= stopped[0] + stop_grace:
+            break
         if left <= 0:
             timed_out = True
             break
@@ -116,16 +216,34 @@ def boot(name, append, flavour="main", initrd=None, mem="512M", smp=1,
         now = time.monotonic() - start
         *done, buf = buf.split(b"\n")
         for l in done:
-            lines.append((now, l.decode("utf-8", "replace").rstrip("\r")))
+            line = l.decode("utf-8", "replace").rstrip("\r")
+            lines.append((now, line))
+            if stop_re and not stopped and stop_re.search(line):
+                stopped = (now, line)
+            i = line.find("KT: ")
+            if pending and i >= 0:
+                text = line[i + 4:].strip()
+                for marker in [m for m in pending if text.startswith(m)]:
+                    act(marker, pending.pop(marker))
     if buf:
         lines.append((time.monotonic() - start, buf.decode("utf-8", "replace")))
+    if mon is not None:
+        mon.close()
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGKILL)
     rc = proc.wait()
+    if mon_path and os.path.exists(mon_path):
+        os.unlink(mon_path)
+    if mon_dir:
+        os.rmdir(mon_dir)
     with open(os.path.join(RESULTS, f"{name}.log"), "w") as f:
         f.write(f"# {' '.join(cmd)}\n")
         for t, l in lines:
             f.write(f"[{t:8.3f}] {l}\n")
+        for t, marker, c, reply in events:
+            f.write(f"# [{t:8.3f}] on 'KT: {marker}': (qemu) {c} -> {reply or 'ok'}\n")
+        if stopped:
+            f.write(f"# stopped {stop_grace} s after [{stopped[0]:8.3f}] {stopped[1]}\n")
         if timed_out:
             f.write(f"# killed after {timeout} s\n")
-    return Boot(name, lines, timed_out, rc)
+    return Boot(name, lines, timed_out, rc, events, stopped)

@@ -29,8 +29,11 @@ def main(argv):
     print(f"loader used     : {suite.loader_of(b) or 'none'}"
           f" ({'from the KEXEC_FILE_DEBUG lines in dmesg'})")
     print(f"kexec_file_load : {load[0][1] if load else 'not reached'}")
-    _, ho = b.first(r"\] kexec: (hand-off checked: \d+ segments, \d+ pages, .*)$")
+    _, ck = b.first(r"\] kexec: hand-off checked: (.*)$")
+    _, ho = b.first(r"\] kexec: hand-off: (\d+ segments, .*)$")
     print(f"hand-off path   : {'Rust (' + ho.group(1) + ')' if ho else 'C (no Rust hand-off line)'}")
+    if ck:
+        print(f"checked at load : {ck.group(1)}")
     if handoff_t is not None and len(linux) > 1:
         print(f"hand-off        : {1000 * (linux[1] - handoff_t):.0f} ms from reboot(KEXEC)"
               f" to the second kernel's banner (host clock, TCG)")

@@ -84,8 +84,9 @@ def kexec_rust_purgatory_stage2():
 
 @case
 def kexec_purgatory_identical():
-    """The Rust loader with kexec_load_purgatory() (kexec_rust_loader=2)
-    builds the purgatory in Rust too, at the same address, and compares."""
+    """The Rust loader with kexec_load_purgatory() (the c_purgatory test
+    switch) builds the purgatory in Rust too, at the same address, and
+    compares."""
     b = kexec_to_stage2("kexec_purgatory_identical", "rust-cpurg", loader_seen="rust")
     t, m = b.first(r"purgatory: Rust build (identical to|differs from) kexec_load_purgatory\(\)(.*)")
     expect(m is not None, "no purgatory comparison in the log", b)
@@ -357,12 +358,11 @@ def kexec_load_unload_leak():
 
 def sane(b, kexecs=1):
     """No timeout, no oops, and each of the `kexecs` jumps went through the
-    Rust hand-off (its "hand-off checked" line, printed just before)."""
+    Rust hand-off (machine_kexec()'s "hand-off:" line, printed just before)."""
     expect(not b.timed_out, "guest timed out", b)
     oops = b.oops()
     expect(not oops, f"oops/warning on the console: {oops[0].group(0) if oops else ''}", b)
-    # machine_kexec()'s line (the load-time one says "pages in N runs").
-    n = len(b.all(r"^\[\s*[\d.]+\] kexec: hand-off checked: \d+ segments, \d+ pages, \d+ indirection"))
+    n = len(b.all(r"^\[\s*[\d.]+\] kexec: hand-off: \d+ segments, entry 0x[0-9a-f]+, control page"))
     expect(n == kexecs, f"{n} kexecs through the Rust hand-off, wanted {kexecs}", b)
 
 
@@ -608,25 +608,78 @@ def kexec_handoff_checks():
     n = kt.nonce()
     b = kt.boot("kexec_handoff_checks", f"kt.test=handoff kt.next_nonce={n}")
     sane(b)
-    expect(b.has("handoff param Y"), "kexec_rust_handoff is not on by default", b)
+    expect(b.has("handoff c_handoff N"), "the Rust hand-off is not the default (c_handoff switch)", b)
     raw = {}
     for _, m in b.markers("raw "):
         w = m.split()
         raw[(w[1], w[2])] = " ".join(w[3:])
-    want = {("outside", "Y"): "load err=EINVAL errno=22 loaded=0",
-            ("outside", "N"): "load ok loaded=1",
-            ("inside", "Y"): "load ok loaded=1",
-            ("inside", "N"): "load ok loaded=1"}
+    want = {("outside", "rust"): "load err=EINVAL errno=22 loaded=0",
+            ("outside", "c"): "load ok loaded=1",
+            ("inside", "rust"): "load ok loaded=1",
+            ("inside", "c"): "load ok loaded=1"}
     for k, v in want.items():
-        expect(raw.get(k) == v, f"kexec_load, entry {k[0]} the segment, kexec_rust_handoff={k[1]}: "
+        expect(raw.get(k) == v, f"kexec_load, entry {k[0]} the segment, {k[1]} hand-off: "
                f"{raw.get(k)}, wanted {v}", b)
-    why = [m for _, m in b.markers("rawmsg outside Y ")]
+    why = [m for _, m in b.markers("rawmsg outside rust ")]
     expect(any("hand-off refused: entry point 0x1002000 is in no segment" in m for m in why),
            f"no reason logged for the refusal: {why}", b)
     expect(b.stage_reached() >= 2 and b.has(f"nonce {n}") and b.has("initrd ok"),
            "stage 2 not reached after the refusals", b)
     print("# entry point outside the segments: EINVAL with the Rust hand-off "
           "(C loads it); the next kexec reached stage 2", flush=True)
+
+
+@case
+def kexec_after_memory_hotplug():
+    """An image loaded through the Rust loader, then a DIMM hot-added (QEMU
+    pc-dimm, ACPI memory hotplug, onlined by the kernel): the direct map grew
+    after the load, and the kexec still reaches stage 2."""
+    MiB = 1 << 20
+    size = 256 * MiB
+    n = kt.nonce()
+    hot_add = [f"object_add memory-backend-ram,id=mem1,size={size // MiB}M",
+               "device_add pc-dimm,id=dimm1,memdev=mem1"]
+    b = kt.boot("kexec_after_memory_hotplug", f"kt.test=hotplug kt.next_nonce={n}",
+                mem="512M,slots=2,maxmem=2G", timeout=300,
+                on_marker={"hotplug ready": hot_add}, stop_on=r"hand-off refused")
+    st = by_stage(b)
+    s1 = st.get(1, [])
+    ld = loads(s1)
+    expect(len(ld) == 1 and ld[0]["rust"], "stage 1: not one load through the Rust loader", b)
+    t_ready, ready = b.first(r"KT: hotplug ready (.*)")
+    expect(ready is not None, "stage 1 never got to the hot-add", b)
+    t_load, _ = b.first(r"KT: dmesg .*kexec-bzImage64-rs: Loaded 64bit kernel at")
+    expect(t_load is not None and t_load <= t_ready and "kexec_loaded=1" in ready.group(1),
+           f"the image was not loaded before the hot-add: {ready.group(0)}", b)
+    done = [(c, r) for _, _, c, r in b.monitor]
+    expect(len(done) == len(hot_add) and all(r == "" for _, r in done),
+           f"hot-add through the QEMU monitor failed: {done}", b)
+    _, grew = b.first(r"KT: hotplug memtotal before=(\d+) after=(\d+) blocks before=(\d+) after=(\d+)")
+    expect(grew is not None, "stage 1 did not report MemTotal after the hot-add", b)
+    mt0, mt1, bl0, bl1 = (int(x) for x in grew.groups())
+    added = (mt1 - mt0) * 1024
+    expect(0.9 * size <= added <= size,
+           f"MemTotal {mt0} kB -> {mt1} kB after hot-adding {size // MiB} MiB", b)
+    blocks = [m.split()[2:] for m in s1 if m.startswith("hotplug block ")]
+    expect(blocks and bl1 > bl0 and all(w[-1] == "online" for w in blocks),
+           f"new memory blocks not online ({bl0} -> {bl1}): {blocks}", b)
+    rng = ", ".join(w[1] for w in blocks)
+    if b.stopped:
+        expect(False, f"the kexec after the hot-add was refused (MemTotal {mt0} -> {mt1} kB, "
+               f"new blocks {rng}):\n  {b.stopped[1]}", b)
+    expect(not b.timed_out, "guest timed out", b)
+    oops = b.oops()
+    expect(not oops, f"oops/warning on the console: {oops[0].group(0) if oops else ''}", b)
+    expect(s1 and s1[-1] == "handoff", f"stage 1 did not end in the kexec: {s1[-1:]}", b)
+    s2 = st.get(2, [])
+    expect(s2, "stage 2 not reached after the hot-add", b)
+    expect(f"nonce {n}" in s2, f"stage 2 did not print nonce {n}", b)
+    expect("initrd ok" in s2, "stage 2 initrd check failed", b)
+    t2 = [t for t, m in b.markers("stage 2 reached")][0]
+    seen = next((m.split(" ", 2)[2] for m in s2 if m.startswith("hotplug stage2 ")), "?")
+    print(f"# MemTotal {mt0} -> {mt1} kB (+{added // MiB} MiB, blocks {bl0} -> {bl1}: {rng}) "
+          f"at {t_ready:.1f} s, after the Rust load; stage 2 at {t2:.1f} s ({seen}); "
+          f"{b.lines[-1][0]:.0f} s in all", flush=True)
 
 
 def main(argv):

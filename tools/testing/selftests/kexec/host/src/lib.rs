@@ -13,3 +13,20 @@ pub mod pe;
 pub mod purgatory;
 #[path = "../../../../../../rust/kernel/kexec/entries.rs"]
 pub mod entries;
+#[path = "../../../../../../rust/kernel/kexec/errno.rs"]
+pub mod errno;
+
+/// Linux's value of an errno, to compare with what C returns.
+pub fn errno_value(e: errno::Errno) -> u32 {
+    use errno::Errno::*;
+    match e {
+        ENOEXEC => 8,
+        ENOMEM => 12,
+        EINVAL => 22,
+        ENODATA => 61,
+        ELIBBAD => 80,
+        EMSGSIZE => 90,
+        EKEYREJECTED => 129,
+        ENOTSUPP => 524,
+    }
+}

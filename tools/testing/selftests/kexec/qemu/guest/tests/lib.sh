@@ -1,21 +1,34 @@
 # SPDX-License-Identifier: GPL-2.0
 # Helpers for the guest test scripts (sourced by /init through a test).
 
-KNOB=/sys/module/kernel/parameters/kexec_rust_loader
+# The test-only switches of CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST.
+SW=/sys/kernel/debug/kexec_rust
 
 # use_loader c|rust|rust-cpurg: choose which bzImage64 loader takes the next
 # image (rust-cpurg: the Rust loader with kexec_load_purgatory(), checked
 # against the Rust purgatory build).
 use_loader() {
+	[ -w "$SW/c_loader" ] || { echo "KT: fail no $SW/c_loader"; finish; }
 	case "$1" in
 	c|C)
-		[ ! -w "$KNOB" ] || echo 0 >"$KNOB" ;;
+		echo Y >"$SW/c_loader"; echo N >"$SW/c_purgatory" ;;
 	rust|r)
-		if [ -w "$KNOB" ]; then echo 1 >"$KNOB"; else echo "KT: fail no rust loader"; finish; fi ;;
+		echo N >"$SW/c_loader"; echo N >"$SW/c_purgatory" ;;
 	rust-cpurg)
-		if [ -w "$KNOB" ]; then echo 2 >"$KNOB"; else echo "KT: fail no rust loader"; finish; fi ;;
+		echo N >"$SW/c_loader"; echo Y >"$SW/c_purgatory" ;;
 	*)
 		echo "KT: fail unknown loader '$1'"; finish ;;
+	esac
+}
+
+# use_handoff c|rust: choose which code prepares the hand-off of the next
+# image (machine_kexec_prepare() and machine_kexec()).
+use_handoff() {
+	[ -w "$SW/c_handoff" ] || { echo "KT: fail no $SW/c_handoff"; finish; }
+	case "$1" in
+	c|C) echo Y >"$SW/c_handoff" ;;
+	rust|r) echo N >"$SW/c_handoff" ;;
+	*) echo "KT: fail unknown hand-off '$1'"; finish ;;
 	esac
 }
 

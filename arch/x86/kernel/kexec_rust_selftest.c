@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test-only switches of the Rust kexec code (CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST).
+ *
+ * The tests compare the Rust loader, purgatory setup and hand-off with the
+ * C ones on one running kernel; these debugfs files choose which runs:
+ *
+ *   /sys/kernel/debug/kexec_rust/c_loader     Y: the Rust loader declines
+ *                                             every image (ENOEXEC), so the
+ *                                             C loader takes it
+ *   /sys/kernel/debug/kexec_rust/c_purgatory  Y: the Rust loader lets
+ *                                             kexec_load_purgatory() set up
+ *                                             the purgatory and compares a
+ *                                             Rust build of it with that one
+ *   /sys/kernel/debug/kexec_rust/c_handoff    Y: machine_kexec_prepare() and
+ *                                             machine_kexec() use the C
+ *                                             preparation
+ *
+ * A production kernel has none of this: its loader and hand-off are chosen
+ * when it is built.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/kexec.h>
+#include <asm/kexec-bzimage64.h>
+
+bool kexec_rust_selftest_c_loader;
+bool kexec_rust_selftest_c_purgatory;
+bool kexec_rust_selftest_c_handoff;
+
+static int __init kexec_rust_selftest_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("kexec_rust", NULL);
+
+	debugfs_create_bool("c_loader", 0600, dir, &kexec_rust_selftest_c_loader);
+	debugfs_create_bool("c_purgatory", 0600, dir,
+			    &kexec_rust_selftest_c_purgatory);
+	debugfs_create_bool("c_handoff", 0600, dir,
+			    &kexec_rust_selftest_c_handoff);
+	return 0;
+}
+late_initcall(kexec_rust_selftest_init);

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Test-only switches of the Rust kexec code, and the comparison of the
+//! purgatory it builds with the one `kexec_load_purgatory()` builds.
+//!
+//! Built with `CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST` only, never in a
+//! production kernel. The switches are files in
+//! `/sys/kernel/debug/kexec_rust/` (`arch/x86/kernel/kexec_rust_selftest.c`),
+//! so that one running kernel can load an image through the Rust and the C
+//! code, which the differential tests compare.
+//!
+//! C header: [`arch/x86/include/asm/kexec-bzimage64.h`](srctree/arch/x86/include/asm/kexec-bzimage64.h)
+
+use super::{parse_purgatory, Load, LoadedPurgatory, Placement};
+use crate::{bindings, c_str, error::to_result, prelude::*};
+use core::ptr::addr_of;
+use ffi::c_ulong;
+
+/// Whether the Rust loaders should decline every image (`c_loader`).
+pub fn c_loader() -> bool {
+    // SAFETY: the switch is a `bool` that lives forever; debugfs stores 0 or
+    // 1 to it at any time, hence the volatile read (`READ_ONCE()`).
+    unsafe { addr_of!(bindings::kexec_rust_selftest_c_loader).read_volatile() }
+}
+
+/// Whether the purgatory should be set up by `kexec_load_purgatory()` and
+/// compared with the Rust build (`c_purgatory`).
+pub fn c_purgatory() -> bool {
+    // SAFETY: as for `c_loader`.
+    unsafe { addr_of!(bindings::kexec_rust_selftest_c_purgatory).read_volatile() }
+}
+
+impl Load<'_> {
+    /// Loads the purgatory with `kexec_load_purgatory()`, builds it in Rust
+    /// at the same address and compares the two: buffer bytes, section
+    /// addresses and offsets, entry point, and the symbols loaders and the
+    /// core write to. Logs the result ("purgatory: Rust build identical to
+    /// kexec_load_purgatory() ..." or "... differs from ..."). The purgatory
+    /// symbols are then read and written as after [`Load::load_purgatory`].
+    pub fn load_purgatory_c_compared(&mut self, p: Placement) -> Result<usize> {
+        self.check_no_purgatory()?;
+        let mut kbuf = bindings::kexec_buf {
+            image: self.image.as_raw(),
+            buffer: core::ptr::null_mut(),
+            bufsz: 0,
+            mem: 0,
+            memsz: 0,
+            buf_align: p.align as c_ulong,
+            buf_min: p.min as c_ulong,
+            buf_max: p.max as c_ulong,
+            top_down: p.top_down,
+        };
+        // SAFETY: the image is valid and `kexec_lock` is held (`Image`
+        // invariant); the purgatory buffer it allocates is the image's,
+        // freed by the core after the load.
+        to_result(unsafe { bindings::kexec_load_purgatory(self.image.as_raw(), &mut kbuf) })?;
+        let mem = kbuf.mem as u64;
+        let pg = parse_purgatory()?;
+        let bufsz = pg.layout().bufsz;
+        if kbuf.bufsz as usize != bufsz {
+            pr_err!(
+                "purgatory: Rust build differs from kexec_load_purgatory(): segment size {}\n",
+                kbuf.bufsz
+            );
+            return Err(EINVAL);
+        }
+        // INVARIANT: `kexec_load_purgatory()` set `purgatory_buf` to the
+        // segment's buffer of `bufsz` bytes (checked), and the section headers.
+        self.purgatory = Some(LoadedPurgatory { mem, bufsz });
+        match self.compare_purgatory(mem) {
+            Ok(()) => pr_info!(
+                "purgatory: Rust build identical to kexec_load_purgatory() ({} bytes at 0x{:x}, entry 0x{:x})\n",
+                bufsz,
+                mem,
+                self.image.entry()
+            ),
+            Err((what, at)) => {
+                pr_err!("purgatory: Rust build differs from kexec_load_purgatory(): {} {}\n", what, at)
+            }
+        }
+        Ok(mem as usize)
+    }
+
+    /// The first difference between the purgatory C built at `mem` and a
+    /// Rust build of it, as (what, index).
+    fn compare_purgatory(&mut self, mem: u64) -> core::result::Result<(), (&'static str, usize)> {
+        let pg = parse_purgatory().map_err(|_| ("parse", 0))?;
+        let mut mine = KVVec::from_elem(0u8, pg.layout().bufsz, GFP_KERNEL).map_err(|_| ("memory", 0))?;
+        let built = pg.build(mem, &mut mine).map_err(|_| ("build", 0))?;
+        let mut sechdrs = KVVec::from_elem(0u8, pg.sechdrs_size(), GFP_KERNEL).map_err(|_| ("memory", 0))?;
+        pg.write_sechdrs(mem, &mut sechdrs).map_err(|_| ("section headers", 0))?;
+        if built.entry != self.image.entry() {
+            return Err(("entry point", 0));
+        }
+        let csh = self.image.raw().purgatory_info.sechdrs.cast::<u8>();
+        // SAFETY: after `kexec_load_purgatory()` succeeded, `sechdrs` holds the
+        // object's `e_shnum` section headers, `sechdrs_size()` bytes.
+        let theirs = unsafe { core::slice::from_raw_parts(csh, sechdrs.len()) };
+        if let Some(i) = (0..sechdrs.len()).find(|&i| sechdrs[i] != theirs[i]) {
+            return Err(("section header byte", i));
+        }
+        for (n, name) in [
+            c_str!("entry64_regs"),
+            c_str!("stack_end"),
+            c_str!("purgatory_sha256_digest"),
+            c_str!("purgatory_sha_regions"),
+            c_str!("purgatory_start"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            // SAFETY: the image is valid, `kexec_lock` held; the core looks the
+            // symbol up in its own purgatory state.
+            let p = unsafe { bindings::kexec_purgatory_get_symbol_addr(self.image.as_raw(), name.as_char_ptr()) };
+            let theirs = crate::error::from_err_ptr(p).map_err(|_| ("symbol lookup", n))? as u64;
+            if pg.symbol_addr(name.as_bytes(), mem) != Ok(theirs) {
+                return Err(("symbol address", n));
+            }
+        }
+        let (_, buf) = self.purgatory_buf().map_err(|_| ("buffer", 0))?;
+        match (0..buf.len()).find(|&i| buf[i] != mine[i]) {
+            Some(i) => Err(("buffer byte", i)),
+            None => Ok(()),
+        }
+    }
+}
