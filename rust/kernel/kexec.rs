@@ -320,7 +320,9 @@ pub fn purgatory_blob() -> &'static [u8] {
     }
     // SAFETY: `kexec_purgatory` is `size` bytes of the kernel image,
     // read-only and never freed.
-    unsafe { core::slice::from_raw_parts(core::ptr::addr_of!(bindings::kexec_purgatory).cast(), size) }
+    unsafe {
+        core::slice::from_raw_parts(core::ptr::addr_of!(bindings::kexec_purgatory).cast(), size)
+    }
 }
 
 /// The bytes of `v`.
@@ -412,7 +414,13 @@ impl<'a> Load<'a> {
     ///
     /// `buf` must point to `bufsz` readable bytes that stay valid and
     /// unmoved until the loader's `cleanup` or until `load` fails.
-    unsafe fn add_raw(&mut self, buf: *const u8, bufsz: usize, memsz: usize, p: Placement) -> Result<usize> {
+    unsafe fn add_raw(
+        &mut self,
+        buf: *const u8,
+        bufsz: usize,
+        memsz: usize,
+        p: Placement,
+    ) -> Result<usize> {
         // A file part larger than the memory is not refused here: the core
         // refuses it in `sanity_check_segment_list()` (`EINVAL`), after the
         // placement, whose error (e.g. `EADDRNOTAVAIL`) comes first, as for C.
@@ -436,7 +444,12 @@ impl<'a> Load<'a> {
 
     /// Places a segment holding `range` of the kernel file, `memsz` bytes in
     /// memory; returns its physical address.
-    pub fn add_kernel_segment(&mut self, range: Range<usize>, memsz: usize, p: Placement) -> Result<usize> {
+    pub fn add_kernel_segment(
+        &mut self,
+        range: Range<usize>,
+        memsz: usize,
+        p: Placement,
+    ) -> Result<usize> {
         let part = self.kernel.get(range).ok_or(EINVAL)?;
         // SAFETY: `part` is inside `kernel_buf`, which the core reads when
         // it copies the segments, before it frees it.
@@ -455,7 +468,12 @@ impl<'a> Load<'a> {
     /// Places a segment whose contents are `buf`, `memsz` bytes in memory.
     /// The image keeps `buf` until cleanup; [`Load::segment_buf`] reaches it
     /// again, for what can only be written once the address is known.
-    pub fn add_owned_segment(&mut self, buf: KVec<u8>, memsz: usize, p: Placement) -> Result<OwnedSegment> {
+    pub fn add_owned_segment(
+        &mut self,
+        buf: KVec<u8>,
+        memsz: usize,
+        p: Placement,
+    ) -> Result<OwnedSegment> {
         // Make room first: once placed, the buffer must be kept.
         self.owned.reserve(1, GFP_KERNEL)?;
         // SAFETY: `buf`'s heap storage is moved into `self.owned` below, in a
@@ -485,12 +503,17 @@ impl<'a> Load<'a> {
         let pg = parse_purgatory()?;
         let layout = pg.layout();
         let mut buf = VVec::from_elem(0u8, layout.bufsz, GFP_KERNEL)?;
-        let place = Placement { align: layout.align, ..p };
+        let place = Placement {
+            align: layout.align,
+            ..p
+        };
         // SAFETY: `buf`'s storage stays allocated and unmoved: on success it
         // is handed to the core below, which frees it after the segments are
         // copied; on failure nothing refers to it any more.
         let mem = unsafe { self.add_raw(buf.as_ptr(), layout.bufsz, layout.memsz, place)? };
-        let built = pg.build(mem as u64, &mut buf).inspect_err(|e| pr_err!("purgatory: {}\n", e))?;
+        let built = pg
+            .build(mem as u64, &mut buf)
+            .inspect_err(|e| pr_err!("purgatory: {}\n", e))?;
         let mut sechdrs = VVec::from_elem(0u8, pg.sechdrs_size(), GFP_KERNEL)?;
         pg.write_sechdrs(mem as u64, &mut sechdrs)?;
         // From here on nothing fails: the buffers become the core's.
@@ -533,11 +556,18 @@ impl<'a> Load<'a> {
             return Err(EINVAL);
         };
         let pg = parse_purgatory()?;
-        let buf = self.image.raw_mut().purgatory_info.purgatory_buf.cast::<u8>();
+        let buf = self
+            .image
+            .raw_mut()
+            .purgatory_info
+            .purgatory_buf
+            .cast::<u8>();
         // SAFETY: by the type invariant, with `purgatory` set the buffer holds
         // `bufsz` bytes that only this `Load` touches until `load` returns;
         // the slice borrows `self` mutably.
-        Ok((pg, unsafe { core::slice::from_raw_parts_mut(buf, lp.bufsz) }))
+        Ok((pg, unsafe {
+            core::slice::from_raw_parts_mut(buf, lp.bufsz)
+        }))
     }
 
     /// Reads purgatory symbol `name` (its size must be `size_of::<T>()`).

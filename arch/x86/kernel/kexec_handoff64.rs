@@ -60,7 +60,10 @@ fn segments(image: &Image) -> ([Segment; MAX_SEGMENTS], usize) {
 /// before it has page tables of its own (as `map_acpi_tables()` in C).
 #[cfg(CONFIG_ACPI)]
 fn map_acpi_tables(m: &mut IdentityMap<'_>) -> Result {
-    for desc in [bindings::IORES_DESC_ACPI_TABLES, bindings::IORES_DESC_ACPI_NV_STORAGE] {
+    for desc in [
+        bindings::IORES_DESC_ACPI_TABLES,
+        bindings::IORES_DESC_ACPI_NV_STORAGE,
+    ] {
         handoff::for_each_iomem_resource(desc, |start, end| m.map(start, end))?;
     }
     Ok(())
@@ -114,7 +117,10 @@ struct Checked {
 /// The end of the page at `page`, refused when it wraps.
 fn page_end(page: u64) -> Result<u64, HandoffError> {
     page.checked_add(PAGE_SIZE)
-        .ok_or(HandoffError::NotIdentityMapped { addr: page, got: None })
+        .ok_or(HandoffError::NotIdentityMapped {
+            addr: page,
+            got: None,
+        })
 }
 
 /// Checks the loaded `image` (see the module documentation).
@@ -133,13 +139,17 @@ fn check(image: &Image) -> Result<Checked, HandoffError> {
     // The page-table pages are control pages: none may be overwritten.
     let mut bad = None;
     let skip = transition_slot();
-    let table_pages = pt.for_each_table(MAX_TABLE_PAGES, |slot| slot == skip, |p| {
-        if bad.is_none() {
-            if let Some(index) = segs.iter().position(|s| p >= s.mem && p - s.mem < s.memsz) {
-                bad = Some(HandoffError::ControlInSegment { page: p, index });
+    let table_pages = pt.for_each_table(
+        MAX_TABLE_PAGES,
+        |slot| slot == skip,
+        |p| {
+            if bad.is_none() {
+                if let Some(index) = segs.iter().position(|s| p >= s.mem && p - s.mem < s.memsz) {
+                    bad = Some(HandoffError::ControlInSegment { page: p, index });
+                }
             }
-        }
-    })?;
+        },
+    )?;
     if let Some(e) = bad {
         return Err(e);
     }

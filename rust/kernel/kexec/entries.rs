@@ -272,7 +272,10 @@ impl fmt::Display for HandoffError {
             CrashWithEntries { head } => {
                 write!(f, "crash image with copy entries (head {head:#x})")
             }
-            NotIdentityMapped { addr, got: Some(pa) } => {
+            NotIdentityMapped {
+                addr,
+                got: Some(pa),
+            } => {
                 write!(f, "{addr:#x} is mapped to {pa:#x}, not to itself")
             }
             NotIdentityMapped { addr, got: None } => {
@@ -281,7 +284,9 @@ impl fmt::Display for HandoffError {
             TableUnreadable { page } => write!(f, "page-table page {page:#x} cannot be read"),
             TooManySegments { n } => write!(f, "{n} segments, more than can be checked"),
             BadPagingLevels { levels } => write!(f, "{levels}-level paging is not x86_64's"),
-            TooManyTablePages { max } => write!(f, "the page table has more than {max} table pages"),
+            TooManyTablePages { max } => {
+                write!(f, "the page table has more than {max} table pages")
+            }
             NoControlPage => write!(f, "the image has no control page"),
             NoPageTable => write!(f, "the image has no page table"),
         }
@@ -301,10 +306,18 @@ pub fn check_segments(
 ) -> Result<usize, HandoffError> {
     for (index, s) in segs.iter().enumerate() {
         if s.mem % PAGE_SIZE != 0 || s.memsz % PAGE_SIZE != 0 {
-            return Err(HandoffError::SegmentUnaligned { index, mem: s.mem, memsz: s.memsz });
+            return Err(HandoffError::SegmentUnaligned {
+                index,
+                mem: s.mem,
+                memsz: s.memsz,
+            });
         }
         if s.mem.checked_add(s.memsz).is_none() {
-            return Err(HandoffError::SegmentWraps { index, mem: s.mem, memsz: s.memsz });
+            return Err(HandoffError::SegmentWraps {
+                index,
+                mem: s.mem,
+                memsz: s.memsz,
+            });
         }
     }
     for (a, x) in segs.iter().enumerate() {
@@ -324,7 +337,10 @@ pub fn check_segments(
         .position(|s| s.contains(entry))
         .ok_or(HandoffError::EntryOutside { entry })?;
     match purgatory {
-        Some(p) if p != at => Err(HandoffError::EntryNotPurgatory { entry, purgatory: p }),
+        Some(p) if p != at => Err(HandoffError::EntryNotPurgatory {
+            entry,
+            purgatory: p,
+        }),
         _ => Ok(at),
     }
 }
@@ -437,7 +453,11 @@ where
                 seg_hint = i;
                 let expected = segs[i].mem + done[i] * PAGE_SIZE;
                 if d != expected {
-                    return Err(HandoffError::DestinationOutOfOrder { n, dest: d, expected });
+                    return Err(HandoffError::DestinationOutOfOrder {
+                        n,
+                        dest: d,
+                        expected,
+                    });
                 }
                 done[i] += 1;
                 stats.pages += 1;
@@ -459,7 +479,11 @@ where
     for (index, s) in segs.iter().enumerate() {
         let want = s.memsz / PAGE_SIZE;
         if done[index] != want {
-            return Err(HandoffError::Incomplete { index, pages: done[index], want });
+            return Err(HandoffError::Incomplete {
+                index,
+                pages: done[index],
+                want,
+            });
         }
     }
     Ok(stats)
@@ -495,7 +519,9 @@ impl<R: FnMut(u64, u64) -> Option<u64>> PageTable<R> {
     pub fn translate(&mut self, va: u64) -> Result<Option<(u64, u64)>, HandoffError> {
         let mut table = self.root;
         if self.levels != 4 && self.levels != 5 {
-            return Err(HandoffError::BadPagingLevels { levels: self.levels });
+            return Err(HandoffError::BadPagingLevels {
+                levels: self.levels,
+            });
         }
         for level in (1..=self.levels).rev() {
             let shift = 12 + 9 * (level - 1);
@@ -507,7 +533,11 @@ impl<R: FnMut(u64, u64) -> Option<u64>> PageTable<R> {
             let size = 1u64 << shift;
             if is_leaf(level, e) {
                 // Large pages keep their PAT bit (12) out of the address.
-                let base = if level == 1 { e & self.pfn_mask } else { e & self.pfn_mask & !(size - 1) };
+                let base = if level == 1 {
+                    e & self.pfn_mask
+                } else {
+                    e & self.pfn_mask & !(size - 1)
+                };
                 return Ok(Some((base | (va & (size - 1)), size)));
             }
             table = e & self.pfn_mask;
@@ -528,7 +558,10 @@ impl<R: FnMut(u64, u64) -> Option<u64>> PageTable<R> {
                     };
                 }
                 other => {
-                    return Err(HandoffError::NotIdentityMapped { addr: a, got: other.map(|(pa, _)| pa) })
+                    return Err(HandoffError::NotIdentityMapped {
+                        addr: a,
+                        got: other.map(|(pa, _)| pa),
+                    })
                 }
             }
         }
@@ -538,14 +571,21 @@ impl<R: FnMut(u64, u64) -> Option<u64>> PageTable<R> {
     /// Calls `f` with the physical address of every table page below the
     /// root, up to `max` of them, skipping the subtrees of the top-level
     /// slots for which `skip(slot)` is true.
-    pub fn for_each_table<F, S>(&mut self, max: usize, skip: S, mut f: F) -> Result<usize, HandoffError>
+    pub fn for_each_table<F, S>(
+        &mut self,
+        max: usize,
+        skip: S,
+        mut f: F,
+    ) -> Result<usize, HandoffError>
     where
         F: FnMut(u64),
         S: Fn(u64) -> bool,
     {
         // Depth-first, with an explicit stack of (table, level, next index).
         if self.levels != 4 && self.levels != 5 {
-            return Err(HandoffError::BadPagingLevels { levels: self.levels });
+            return Err(HandoffError::BadPagingLevels {
+                levels: self.levels,
+            });
         }
         let mut stack = [(0u64, 0u32, 0u64); 5];
         let mut depth = 1;

@@ -34,8 +34,8 @@
 //! C sources: [`kernel/kexec_file.c`](srctree/kernel/kexec_file.c),
 //! [`arch/x86/kernel/machine_kexec_64.c`](srctree/arch/x86/kernel/machine_kexec_64.c)
 
-use super::errno::Errno;
 use super::bzimage::{read_u16 as rd_u16, read_u32 as rd_u32, read_u64 as rd_u64};
+use super::errno::Errno;
 use core::fmt;
 use core::ops::Range;
 

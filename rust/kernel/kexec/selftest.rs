@@ -85,10 +85,13 @@ impl Load<'_> {
     /// Rust build of it, as (what, index).
     fn compare_purgatory(&mut self, mem: u64) -> core::result::Result<(), (&'static str, usize)> {
         let pg = parse_purgatory().map_err(|_| ("parse", 0))?;
-        let mut mine = KVVec::from_elem(0u8, pg.layout().bufsz, GFP_KERNEL).map_err(|_| ("memory", 0))?;
+        let mut mine =
+            KVVec::from_elem(0u8, pg.layout().bufsz, GFP_KERNEL).map_err(|_| ("memory", 0))?;
         let built = pg.build(mem, &mut mine).map_err(|_| ("build", 0))?;
-        let mut sechdrs = KVVec::from_elem(0u8, pg.sechdrs_size(), GFP_KERNEL).map_err(|_| ("memory", 0))?;
-        pg.write_sechdrs(mem, &mut sechdrs).map_err(|_| ("section headers", 0))?;
+        let mut sechdrs =
+            KVVec::from_elem(0u8, pg.sechdrs_size(), GFP_KERNEL).map_err(|_| ("memory", 0))?;
+        pg.write_sechdrs(mem, &mut sechdrs)
+            .map_err(|_| ("section headers", 0))?;
         if built.entry != self.image.entry() {
             return Err(("entry point", 0));
         }
@@ -111,7 +114,9 @@ impl Load<'_> {
         {
             // SAFETY: the image is valid, `kexec_lock` held; the core looks the
             // symbol up in its own purgatory state.
-            let p = unsafe { bindings::kexec_purgatory_get_symbol_addr(self.image.as_raw(), name.as_char_ptr()) };
+            let p = unsafe {
+                bindings::kexec_purgatory_get_symbol_addr(self.image.as_raw(), name.as_char_ptr())
+            };
             let theirs = crate::error::from_err_ptr(p).map_err(|_| ("symbol lookup", n))? as u64;
             if pg.symbol_addr(name.as_bytes(), mem) != Ok(theirs) {
                 return Err(("symbol address", n));

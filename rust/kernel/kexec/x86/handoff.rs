@@ -143,7 +143,9 @@ impl DirectMap {
         // SAFETY: `pfn_mapped` is an array of `E820_MAX_ENTRIES` ranges that
         // lives forever (declared without its size), of which the first
         // `nr_pfn_mapped` are set; none changes while `self` lives, as above.
-        let set = unsafe { core::slice::from_raw_parts(addr_of!(bindings::pfn_mapped).cast::<bindings::range>(), n) };
+        let set = unsafe {
+            core::slice::from_raw_parts(addr_of!(bindings::pfn_mapped).cast::<bindings::range>(), n)
+        };
         set.iter().map(|r| (r.start << 12, r.end << 12))
     }
 
@@ -152,7 +154,8 @@ impl DirectMap {
         let Some(end) = pa.checked_add(len) else {
             return false;
         };
-        self.ranges().any(|(start, stop)| pa >= start && end <= stop)
+        self.ranges()
+            .any(|(start, stop)| pa >= start && end <= stop)
     }
 
     /// Reads the `i`-th 64-bit word of the page at physical address `page`,
@@ -271,7 +274,11 @@ impl<'a> IdentityMap<'a> {
         }
         let enc = guest_mem_encrypted();
         // SAFETY: No preconditions.
-        let enc_bit = if enc { unsafe { bindings::sme_get_me_mask() } } else { 0 };
+        let enc_bit = if enc {
+            unsafe { bindings::sme_get_me_mask() }
+        } else {
+            0
+        };
         // SAFETY: `image` is a valid kimage and `kexec_lock` is held (the
         // `Image` invariant).
         let pgd = unsafe { alloc_pgt_page(image.as_raw().cast()) };
@@ -311,7 +318,9 @@ impl<'a> IdentityMap<'a> {
         // SAFETY: `info` allocates from the image's control pages and `pgd`
         // is its top-level table (type invariant); `kexec_lock` is held. The
         // C code takes any range and rounds it to its page size.
-        to_result(unsafe { bindings::kernel_ident_mapping_init(&mut self.info, self.pgd, start as _, end as _) })
+        to_result(unsafe {
+            bindings::kernel_ident_mapping_init(&mut self.info, self.pgd, start as _, end as _)
+        })
     }
 
     /// Ends the building: maps the page of `relocate_kernel`'s address to
@@ -425,7 +434,10 @@ where
     /// # Safety
     ///
     /// `res` is a valid resource and `arg` the `F` passed to the walk.
-    unsafe extern "C" fn call<F: FnMut(u64, u64) -> Result>(res: *mut bindings::resource, arg: *mut c_void) -> c_int {
+    unsafe extern "C" fn call<F: FnMut(u64, u64) -> Result>(
+        res: *mut bindings::resource,
+        arg: *mut c_void,
+    ) -> c_int {
         // SAFETY: as the function's safety requirement says.
         let (f, r) = unsafe { (&mut *arg.cast::<F>(), &*res) };
         from_result(|| {
@@ -437,7 +449,14 @@ where
     // SAFETY: `call::<F>` gets `f` back as its argument; `f` lives across
     // the walk, which does not keep it.
     let r = unsafe {
-        bindings::walk_iomem_res_desc(desc as _, flags, 0, u64::MAX, (&mut f as *mut F).cast(), Some(call::<F>))
+        bindings::walk_iomem_res_desc(
+            desc as _,
+            flags,
+            0,
+            u64::MAX,
+            (&mut f as *mut F).cast(),
+            Some(call::<F>),
+        )
     };
     // -EINVAL: no such resource.
     if r != 0 && r != EINVAL.to_errno() {
@@ -483,9 +502,11 @@ pub fn efi_tables() -> Result<Option<[(u64, u64); 2]>> {
     // SAFETY: `kaddr` maps the whole table, whose layout matches `is64`.
     let nr = unsafe {
         if is64 {
-            addr_of!((*kaddr.cast::<bindings::efi_system_table_64_t>()).nr_tables).read_unaligned() as u64
+            addr_of!((*kaddr.cast::<bindings::efi_system_table_64_t>()).nr_tables).read_unaligned()
+                as u64
         } else {
-            addr_of!((*kaddr.cast::<bindings::efi_system_table_32_t>()).nr_tables).read_unaligned() as u64
+            addr_of!((*kaddr.cast::<bindings::efi_system_table_32_t>()).nr_tables).read_unaligned()
+                as u64
         }
     };
     // SAFETY: `kaddr` came from `memremap()` above.
@@ -494,7 +515,10 @@ pub fn efi_tables() -> Result<Option<[(u64, u64); 2]>> {
     let tables = unsafe { bindings::efi_config_table() } as u64;
     let len = nr.checked_mul(entry as u64).ok_or(EINVAL)?;
     let end = start.checked_add(size as u64).ok_or(EINVAL)?;
-    Ok(Some([(start, end), (tables, tables.checked_add(len).ok_or(EINVAL)?)]))
+    Ok(Some([
+        (start, end),
+        (tables, tables.checked_add(len).ok_or(EINVAL)?),
+    ]))
 }
 
 /// Without EFI support there are no EFI tables.
