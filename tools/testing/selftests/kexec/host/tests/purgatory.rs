@@ -762,6 +762,40 @@ fn build_copies_relocates_and_finds_the_entry() {
 }
 
 #[test]
+fn section_headers_as_the_core_keeps_them() {
+    let obj = std_elf().write();
+    let p = Purgatory::parse(&obj.bytes).unwrap();
+    assert_eq!(p.sechdrs_size(), obj.shnum * SHDR_SIZE);
+    let mut sh = vec![0xa5u8; p.sechdrs_size()];
+    p.write_sechdrs(LOAD, &mut sh).unwrap();
+    let orig = |i: usize, off: usize| rd64(&obj.bytes, (obj.sh(i) + off) as u64);
+    let new = |i: usize, off: usize| rd64(&sh, (i * SHDR_SIZE + off) as u64);
+    // Loaded sections: their address; those with contents: their buffer
+    // offset. Everything else as in the object.
+    for (i, addr, off) in [
+        (TEXT, LOAD + OFF_TEXT, Some(OFF_TEXT)),
+        (DATA, LOAD + OFF_DATA, Some(OFF_DATA)),
+        (RODATA, LOAD + OFF_RODATA, Some(OFF_RODATA)),
+        (BSS, LOAD + OFF_BSS, None),
+        (BSS2, LOAD + OFF_BSS2, None),
+    ] {
+        let i = i as usize;
+        assert_eq!(new(i, 16), addr, "sh_addr of section {i}");
+        assert_eq!(new(i, 24), off.unwrap_or(orig(i, 24)), "sh_offset of section {i}");
+        assert_eq!(&sh[i * SHDR_SIZE..i * SHDR_SIZE + 16], &obj.bytes[obj.sh(i)..obj.sh(i) + 16]);
+        assert_eq!(&sh[i * SHDR_SIZE + 32..(i + 1) * SHDR_SIZE], &obj.bytes[obj.sh(i) + 32..obj.sh(i + 1)]);
+    }
+    for i in [RELA_TEXT, COMMENT, SYMTAB, STRTAB, RELA_RODATA, SHSTRTAB] {
+        let i = i as usize;
+        assert_eq!(&sh[i * SHDR_SIZE..(i + 1) * SHDR_SIZE], &obj.bytes[obj.sh(i)..obj.sh(i + 1)], "section {i}");
+    }
+    // The wrong size of table, or a misaligned load address: refused.
+    let mut short = vec![0u8; p.sechdrs_size() - 1];
+    assert_eq!(p.write_sechdrs(LOAD, &mut short), Err(PurgatoryError::BufferSize));
+    assert_eq!(p.write_sechdrs(LOAD + 1, &mut sh), Err(PurgatoryError::BadLoadAddress));
+}
+
+#[test]
 fn build_argument_checks() {
     let bytes = std_elf().bytes();
     let p = Purgatory::parse(&bytes).unwrap();

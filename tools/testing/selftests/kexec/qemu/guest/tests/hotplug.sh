@@ -18,6 +18,7 @@ show_ram() {
 }
 if [ "$stage" = 1 ]; then
 	use_loader rust
+	use_handoff rust
 	dmesg -c >/dev/null
 	if ! kt_load load /mnt/images/bzImage -i /mnt/images/stage2.cpio -d \
 		-c "$(next_cmdline kt.test=hotplug)"; then
