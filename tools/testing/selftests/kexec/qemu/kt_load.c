@@ -26,8 +26,9 @@
  * and reports as "load" does.
  *
  * "corpus" loads every image named in the file LIST (one name a line, in
- * DIR) through the C loader and then the Rust one (kexec_rust_loader=0 and
- * 1), unloading after each success, and prints one line an image:
+ * DIR) through the C loader and then the Rust one (the c_loader test switch
+ * in /sys/kernel/debug/kexec_rust, Y then N), unloading after each success,
+ * and prints one line an image:
  *   KT: cx NAME <C result> <Rust result>
  * with a result "ok" or "err=<ERRNO NAME>".
  *
@@ -216,8 +217,8 @@ static void corpus_one(const char *path, int rust, char *out, size_t len)
 	int fd, knob;
 	long ret;
 
-	knob = open("/sys/module/kernel/parameters/kexec_rust_loader", O_WRONLY | O_CLOEXEC);
-	if (knob < 0 || write(knob, rust ? "1" : "0", 1) != 1) {
+	knob = open("/sys/kernel/debug/kexec_rust/c_loader", O_WRONLY | O_CLOEXEC);
+	if (knob < 0 || write(knob, rust ? "N" : "Y", 1) != 1) {
 		snprintf(out, len, "err=NOKNOB");
 		if (knob >= 0)
 			close(knob);

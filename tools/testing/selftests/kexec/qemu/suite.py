@@ -328,6 +328,12 @@ def kexec_corpus_errno():
     expect(not differ, f"{len(differ)} inputs where C and Rust differ, e.g. {differ[:8]}")
     none = [n for n, (c, r) in seen.items() if c == "none"]
     expect(not none, f"no result for {none[:5]}")
+    # The guest's own failures (no switch, no file) are not results.
+    harness = [(n, c, r) for n, (c, r) in seen.items() if {c, r} & {"err=NOKNOB", "err=OPEN"}]
+    expect(not harness, f"{len(harness)} images not loaded by the guest program, e.g. {harness[:5]}", b)
+    loaded = sum(1 for c, _ in seen.values() if c == "ok")
+    expect(loaded and loaded < len(seen), f"{loaded} of {len(seen)} inputs loaded: the corpus "
+           "must hold both images that load and images that are refused", b)
     from collections import Counter
     hist = Counter(c for c, _ in seen.values())
     print(f"# {len(seen)} inputs ({len(listed)} images), same result from both loaders: "
