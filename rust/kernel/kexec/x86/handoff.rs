@@ -114,6 +114,23 @@ pub const fn create_handoff_ops<T: Handoff>() -> HandoffOps {
 /// The kernel's direct map, held still: memory can be neither added nor
 /// removed while this exists (`get_online_mems()`).
 ///
+/// ```
+/// use kernel::kexec::x86::handoff::DirectMap;
+///
+/// let dm = DirectMap::lock();
+/// // RAM at 1 MiB is in the direct map; the top of the address space is not.
+/// assert!(dm.ranges().all(|(start, end)| start < end));
+/// assert!(dm.contains(0x100000, 4096));
+/// assert!(!dm.contains(u64::MAX & !4095, 4096));
+/// assert!(!dm.contains(0x100000, u64::MAX));
+/// // Words of a page in it can be read; past the page, unaligned pages
+/// // and pages outside it cannot.
+/// assert!(dm.read_word(0x100000, 511).is_some());
+/// assert!(dm.read_word(0x100000, 512).is_none());
+/// assert!(dm.read_word(0x100008, 0).is_none());
+/// assert!(dm.read_word(u64::MAX & !4095, 0).is_none());
+/// ```
+///
 /// # Invariants
 ///
 /// The memory hotplug lock is held for reading while the value lives.
