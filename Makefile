@@ -5,11 +5,12 @@
 SHELL := /bin/bash
 QEMU := tools/testing/selftests/kexec/qemu
 # Kconfig fragments (config/*.config) of the two test kernels:
-# main: the Rust loader, KUnit, signed kexec with KEXEC_SIG_FORCE (the
-#       images it kexecs are signed with the test key, its bzImage is a PE);
+# main: the Rust loader, KUnit, memory hotplug, kdump, signed kexec with
+#       KEXEC_SIG_FORCE (the images it kexecs are signed with the test key,
+#       its bzImage is a PE);
 # debug: KASAN, kmemleak, UBSAN, lockdep; signed kexec not forced, no EFI
 #       or ACPI (it only loads images, made from the main kernel's bzImage).
-MAIN_CONFIG := base rust kunit loader pefile hotplug sig sigforce
+MAIN_CONFIG := base rust kunit loader pefile hotplug kdump sig sigforce
 DEBUG_CONFIG := base rust loader sig debug
 # Loader used by `make run`: rust or c.
 LOADER ?= rust

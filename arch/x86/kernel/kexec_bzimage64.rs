@@ -5,7 +5,9 @@
 //! It does what `arch/x86/kernel/kexec-bzimage64.c` does, one function per
 //! concern as there, and sits before it in `kexec_file_loaders[]`. Where it
 //! differs (EFI-booted machines are left to the C loader for now), the
-//! documentation in `Documentation/admin-guide/kexec-rust.rst` says so. The
+//! documentation in `Documentation/admin-guide/kexec-rust.rst` says so.
+//! Crash (kdump) images take C's path through the kernel's crash code
+//! (`crash_load_segments()`, `crash_setup_memmap_entries()`). The
 //! unsafe parts are in the kernel crate (`rust/kernel/kexec.rs`); this file
 //! has none.
 
@@ -20,6 +22,7 @@ use kernel::{
     },
     kexec_dprintk,
     prelude::*,
+    str::CString,
 };
 
 const __LOG_PREFIX: &[u8] = b"kexec-bzImage64-rs\0";
@@ -46,7 +49,12 @@ fn load_error(e: LoadError) -> Error {
 /// Copies the setup header and the parts of the running kernel's
 /// `boot_params` the next kernel needs (`setup_boot_parameters()` in C, but
 /// for the setup_data entries, which need the segment's address).
-fn setup_boot_parameters(p: &mut BootParams<'_>, image: &[u8], hdr: &SetupHeader) -> Result {
+fn setup_boot_parameters(
+    p: &mut BootParams<'_>,
+    image: &[u8],
+    hdr: &SetupHeader,
+    crash: bool,
+) -> Result {
     p.copy_setup_header(image, hdr).ok_or(ENOEXEC)?;
     let cur = x86::boot_params();
     p.put(
@@ -61,7 +69,7 @@ fn setup_boot_parameters(p: &mut BootParams<'_>, image: &[u8], hdr: &SetupHeader
     p.clear(bp::APM_BIOS_INFO, bp::APM_BIOS_INFO_SIZE);
     p.clear(bp::HD0_INFO, bp::HD_INFO_SIZE);
     p.clear(bp::HD1_INFO, bp::HD_INFO_SIZE);
-    setup_e820_entries(p);
+    setup_e820_entries(p, crash);
     p.put(bp::EDDBUF, &cur[bp::EDDBUF..bp::EDDBUF + bp::EDDBUF_SIZE]);
     p.put_u8(bp::EDDBUF_ENTRIES, cur[bp::EDDBUF_ENTRIES]);
     p.put(
@@ -71,18 +79,17 @@ fn setup_boot_parameters(p: &mut BootParams<'_>, image: &[u8], hdr: &SetupHeader
     Ok(())
 }
 
-/// The e820 table and the memory size fields.
-fn setup_e820_entries(p: &mut BootParams<'_>) {
-    let n = p.set_e820(x86::e820_kexec());
+/// The e820 table and the memory size fields. For a crash kernel the table
+/// is the crash memory map, already written by `crash_setup_memmap_entries()`.
+fn setup_e820_entries(p: &mut BootParams<'_>, crash: bool) {
+    let n = if crash {
+        p.set_mem_sizes()
+    } else {
+        p.set_e820(x86::e820_kexec())
+    };
     kexec_dprintk!("E820 memmap:\n");
     for i in 0..n {
-        let off = bp::E820_TABLE + i * bzimage::E820_ENTRY_SIZE;
-        let b = p.bytes();
-        let (addr, size, typ) = (
-            bzimage::read_u64(b, off).unwrap_or(0),
-            bzimage::read_u64(b, off + 8).unwrap_or(0),
-            bzimage::read_u32(b, off + 16).unwrap_or(0),
-        );
+        let (addr, size, typ) = p.e820_entry(i);
         kexec_dprintk!(
             "{:016x}-{:016x} ({})\n",
             addr,
@@ -109,7 +116,22 @@ fn load_purgatory(ld: &mut Load<'_>) -> Result<usize> {
     let place = Placement::high(MIN_PURGATORY_ADDR, 0);
     #[cfg(CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST)]
     if kexec::selftest::c_purgatory() {
-        return ld.load_purgatory_c_compared(place);
+        use kexec::selftest::Comparison;
+        let (mem, cmp) = ld.load_purgatory_c_compared(place)?;
+        match cmp {
+            Comparison::Identical { bytes, entry } => pr_info!(
+                "purgatory: Rust build identical to kexec_load_purgatory() ({} bytes at 0x{:x}, entry 0x{:x})\n",
+                bytes,
+                mem,
+                entry
+            ),
+            Comparison::Differs(what, at) => pr_err!(
+                "purgatory: Rust build differs from kexec_load_purgatory(): {} {}\n",
+                what,
+                at
+            ),
+        }
+        return Ok(mem);
     }
     let mem = ld.load_purgatory(place)?;
     kexec_dprintk!("purgatory laid out and relocated in Rust\n");
@@ -188,10 +210,17 @@ impl kexec::Loader for BzImage64 {
         let kernel_range = bzimage::kernel_range(&hdr, kernel.len()).map_err(load_error)?;
         let cmdline = ld.cmdline();
         bzimage::check_cmdline(&hdr, cmdline.len()).map_err(load_error)?;
-        if ld.image().kind() == Kind::Crash {
-            // Kconfig keeps this loader away from CRASH_DUMP kernels.
-            return Err(EINVAL);
-        }
+        let crash = ld.image().kind() == Kind::Crash;
+        // The ELF core headers (and the crash memory map below), by the
+        // kernel's crash code.
+        #[cfg(CONFIG_CRASH_DUMP)]
+        let elfcorehdr = if crash {
+            Some(ld.crash_load_segments()?)
+        } else {
+            None
+        };
+        #[cfg(not(CONFIG_CRASH_DUMP))]
+        let elfcorehdr: Option<u64> = None;
 
         let purgatory =
             load_purgatory(ld).inspect_err(|_| pr_err!("Loading purgatory failed\n"))?;
@@ -241,16 +270,27 @@ impl kexec::Loader for BzImage64 {
 
         setup_purgatory_regs(ld, params_addr, kernel_addr)?;
 
+        #[cfg(CONFIG_CRASH_DUMP)]
+        if crash {
+            ld.crash_setup_memmap(params)?;
+        }
         let mut p = BootParams::new(ld.segment_buf(params)).ok_or(EINVAL)?;
-        setup_boot_parameters(&mut p, kernel, &hdr)?;
+        setup_boot_parameters(&mut p, kernel, &hdr, crash)?;
         if let Some((addr, len)) = initrd {
             p.set_initrd(addr, len);
         }
-        p.set_cmdline(params_addr as u64, layout.cmdline_offset, b"", cmdline)
+        // A crash kernel finds its ELF core headers through the command line.
+        let prefix = match elfcorehdr {
+            Some(addr) => CString::try_from_fmt(kernel::fmt!("elfcorehdr=0x{:x} ", addr))?,
+            None => CString::try_from_fmt(kernel::fmt!(""))?,
+        };
+        let prefix = prefix.as_bytes();
+        p.set_cmdline(params_addr as u64, layout.cmdline_offset, prefix, cmdline)
             .ok_or(EINVAL)?;
         if kexec::debug_enabled() {
             let b = p.bytes();
-            let text = &b[layout.cmdline_offset..layout.cmdline_offset + cmdline.len()];
+            let start = layout.cmdline_offset;
+            let text = &b[start..start + prefix.len() + cmdline.len()];
             let text = text.split(|&c| c == 0).next().unwrap_or(&[]);
             pr_info!(
                 "Final command line is: {}\n",

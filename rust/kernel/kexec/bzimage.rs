@@ -560,10 +560,8 @@ impl<'a> BootParams<'a> {
 
     /// Fills `e820_table` from `(addr, size, type)` entries, at most
     /// [`E820_MAX_ENTRIES_ZEROPAGE`] of them, and updates the memory size
-    /// fields from the RAM entry that covers 1 MiB; returns the entry count.
+    /// fields ([`BootParams::set_mem_sizes`]); returns the entry count.
     pub fn set_e820<I: Iterator<Item = (u64, u64, u32)>>(&mut self, entries: I) -> usize {
-        self.put_u16(bp::EXT_MEM_K, 0);
-        self.put_u32(bp::ALT_MEM_K, 0);
         let mut n = 0;
         for (addr, size, typ) in entries.take(E820_MAX_ENTRIES_ZEROPAGE) {
             let off = bp::E820_TABLE + n * E820_ENTRY_SIZE;
@@ -571,6 +569,32 @@ impl<'a> BootParams<'a> {
             self.put_u64(off + 8, size);
             self.put_u32(off + 16, typ);
             n += 1;
+        }
+        self.put_u8(bp::E820_ENTRIES, n as u8);
+        self.set_mem_sizes()
+    }
+
+    /// The `i`-th entry of the e820 table in place, as `(addr, size, type)`.
+    pub fn e820_entry(&self, i: usize) -> (u64, u64, u32) {
+        let off = bp::E820_TABLE + i * E820_ENTRY_SIZE;
+        (
+            self.get_u64(off),
+            self.get_u64(off + 8),
+            read_u32(&self.0[..], off + 16).unwrap_or(0),
+        )
+    }
+
+    /// Sets the memory size fields (`screen_info.ext_mem_k`, `alt_mem_k`)
+    /// from the RAM entry of the e820 table in place that covers 1 MiB, as C
+    /// does once the table is filled (by the loader, or for a crash kernel
+    /// by `crash_setup_memmap_entries()`); returns the entry count.
+    pub fn set_mem_sizes(&mut self) -> usize {
+        self.put_u16(bp::EXT_MEM_K, 0);
+        self.put_u32(bp::ALT_MEM_K, 0);
+        let n = (self.0.get(bp::E820_ENTRIES).copied().unwrap_or(0) as usize)
+            .min(E820_MAX_ENTRIES_ZEROPAGE);
+        for i in 0..n {
+            let (addr, size, typ) = self.e820_entry(i);
             if typ != E820_TYPE_RAM {
                 continue;
             }
@@ -593,7 +617,6 @@ impl<'a> BootParams<'a> {
                 );
             }
         }
-        self.put_u8(bp::E820_ENTRIES, n as u8);
         n
     }
 

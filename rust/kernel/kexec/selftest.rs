@@ -30,14 +30,29 @@ pub fn c_purgatory() -> bool {
     unsafe { addr_of!(bindings::kexec_rust_selftest_c_purgatory).read_volatile() }
 }
 
+/// How the purgatory `kexec_load_purgatory()` built compares with a Rust
+/// build at the same address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// Same buffer, section headers, entry point and symbol addresses.
+    Identical {
+        /// Bytes of the buffer.
+        bytes: usize,
+        /// The entry point.
+        entry: u64,
+    },
+    /// The first difference: what, and where (a byte or section index).
+    Differs(&'static str, usize),
+}
+
 impl Load<'_> {
     /// Loads the purgatory with `kexec_load_purgatory()`, builds it in Rust
     /// at the same address and compares the two: buffer bytes, section
     /// addresses and offsets, entry point, and the symbols loaders and the
-    /// core write to. Logs the result ("purgatory: Rust build identical to
-    /// kexec_load_purgatory() ..." or "... differs from ..."). The purgatory
-    /// symbols are then read and written as after [`Load::load_purgatory`].
-    pub fn load_purgatory_c_compared(&mut self, p: Placement) -> Result<usize> {
+    /// core write to. Returns the purgatory's address and the comparison;
+    /// the purgatory symbols are then read and written as after
+    /// [`Load::load_purgatory`].
+    pub fn load_purgatory_c_compared(&mut self, p: Placement) -> Result<(usize, Comparison)> {
         self.check_no_purgatory()?;
         let mut kbuf = bindings::kexec_buf {
             image: self.image.as_raw(),
@@ -58,27 +73,22 @@ impl Load<'_> {
         let pg = parse_purgatory()?;
         let bufsz = pg.layout().bufsz;
         if kbuf.bufsz as usize != bufsz {
-            pr_err!(
-                "purgatory: Rust build differs from kexec_load_purgatory(): segment size {}\n",
-                kbuf.bufsz
-            );
-            return Err(EINVAL);
+            return Ok((
+                mem as usize,
+                Comparison::Differs("segment size", kbuf.bufsz as usize),
+            ));
         }
         // INVARIANT: `kexec_load_purgatory()` set `purgatory_buf` to the
         // segment's buffer of `bufsz` bytes (checked), and the section headers.
         self.purgatory = Some(LoadedPurgatory { mem, bufsz });
-        match self.compare_purgatory(mem) {
-            Ok(()) => pr_info!(
-                "purgatory: Rust build identical to kexec_load_purgatory() ({} bytes at 0x{:x}, entry 0x{:x})\n",
-                bufsz,
-                mem,
-                self.image.entry()
-            ),
-            Err((what, at)) => {
-                pr_err!("purgatory: Rust build differs from kexec_load_purgatory(): {} {}\n", what, at)
-            }
-        }
-        Ok(mem as usize)
+        let cmp = match self.compare_purgatory(mem) {
+            Ok(()) => Comparison::Identical {
+                bytes: bufsz,
+                entry: self.image.entry(),
+            },
+            Err((what, at)) => Comparison::Differs(what, at),
+        };
+        Ok((mem as usize, cmp))
     }
 
     /// The first difference between the purgatory C built at `mem` and a

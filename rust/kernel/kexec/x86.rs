@@ -159,3 +159,46 @@ unsafe impl FromBytes for EntryRegs {}
 // SAFETY: As above: no padding, all bytes initialized.
 unsafe impl AsBytes for EntryRegs {}
 const _: () = assert!(size_of::<EntryRegs>() == 17 * 8);
+
+/// What a crash (kdump) image needs from the architecture's crash code
+/// (`arch/x86/kernel/crash.c`), as `bzImage64_load()` calls it.
+#[cfg(CONFIG_CRASH_DUMP)]
+impl super::Load<'_> {
+    /// Places the ELF core headers the crash kernel reads through
+    /// `/proc/vmcore` (`crash_load_segments()`), sized for memory and CPU
+    /// hotplug with `CONFIG_CRASH_HOTPLUG` (`image->elfcorehdr_index`);
+    /// returns their physical address, which the crash kernel gets as
+    /// `elfcorehdr=`. Only for a crash image, once.
+    pub fn crash_load_segments(&mut self) -> crate::error::Result<u64> {
+        use crate::error::{code::*, to_result};
+        if self.image.kind() != super::Kind::Crash {
+            return Err(EINVAL);
+        }
+        if !self.image.raw().elf_headers.is_null() {
+            return Err(EBUSY);
+        }
+        // SAFETY: the image is valid and `kexec_lock` is held (`Image`
+        // invariant). The headers buffer becomes the image's
+        // (`image->elf_headers`), freed by the core after the load.
+        to_result(unsafe { bindings::crash_load_segments(self.image.as_raw()) })?;
+        Ok(self.image.raw().elf_load_addr as u64)
+    }
+
+    /// Writes the crash kernel's memory map (`crash_setup_memmap_entries()`:
+    /// the low 1 MiB, ACPI and reserved ranges, the crash reservation
+    /// without the ELF core headers) into the e820 table of the
+    /// `boot_params` at the start of `seg`, after the entries already there.
+    pub fn crash_setup_memmap(&mut self, seg: super::OwnedSegment) -> crate::error::Result {
+        use crate::error::{code::*, to_result};
+        let image = self.image.as_raw();
+        let buf = self.segment_buf(seg);
+        if buf.len() < size_of::<bindings::boot_params>() {
+            return Err(EINVAL);
+        }
+        // SAFETY: `image` is valid with `kexec_lock` held; `buf` holds a
+        // whole `struct boot_params` (checked; the struct is packed, so any
+        // address is aligned), which the call writes and nothing else uses
+        // meanwhile.
+        to_result(unsafe { bindings::crash_setup_memmap_entries(image, buf.as_mut_ptr().cast()) })
+    }
+}

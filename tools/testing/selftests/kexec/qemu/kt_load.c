@@ -2,12 +2,14 @@
 /*
  * kt_load: the guest side of the kexec QEMU tests.
  *
- *   kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-L LEN] [-d]
- *   kt_load unload
+ *   kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-L LEN] [-d] [-K]
+ *   kt_load unload [-K]
  *   kt_load cycle N KERNEL [load options]
  *   kt_load exec
  *   kt_load raw MEM PAGES ENTRY
  *   kt_load corpus DIR LIST
+ *   kt_load vmcore FILE
+ *   kt_load elfcorehdr
  *
  * "load" calls kexec_file_load(2) and prints one line:
  *   KT: load ok us=<microseconds>
@@ -16,7 +18,19 @@
  * all (cmdline_len 0), -p pads the command line with " kt.pad=xxx..." so
  * that cmdline_len, counting the NUL, is exactly LEN; -L passes LEN as
  * cmdline_len whatever the buffer holds (to see the kernel refuse); -d sets
- * KEXEC_FILE_DEBUG so the kernel logs the segments it placed.
+ * KEXEC_FILE_DEBUG so the kernel logs the segments it placed; -K loads a
+ * crash kernel (KEXEC_FILE_ON_CRASH), and "unload -K" unloads it.
+ *
+ * "vmcore" checks that FILE (/proc/vmcore in a crash kernel) is an x86_64
+ * ELF core file and prints what it holds:
+ *   KT: vmcore elf=ok loads=<n> prstatus=<n> vmcoreinfo=<0|1> load_bytes=<n>
+ *   KT: vmload <paddr> <memsz>               (one line a PT_LOAD)
+ * or "KT: vmcore elf=bad why=<reason>".
+ *
+ * "elfcorehdr" reads, through /dev/mem, the ELF core headers the first
+ * kernel prepared (elfcorehdr=0x<addr> on the command line of this crash
+ * kernel) and prints their program headers by type:
+ *   KT: elfcorehdr addr=<addr> phnum=<n> notes=<n> loads=<n>
  *
  * "cycle" loads and unloads N times in one process and prints
  * "KT: cycle done=<loads> fails=<failed loads or unloads>".
@@ -37,6 +51,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <linux/kexec.h>
 #include <linux/reboot.h>
@@ -96,8 +111,10 @@ static int report(long ret, int err, long long us)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-L LEN] [-d]\n"
-		"       kt_load unload\n"
+		"usage: kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-L LEN] [-d] [-K]\n"
+		"       kt_load unload [-K]\n"
+		"       kt_load vmcore FILE\n"
+		"       kt_load elfcorehdr\n"
 		"       kt_load raw MEM PAGES ENTRY\n"
 		"       kt_load corpus DIR LIST\n"
 		"       kt_load exec\n");
@@ -120,13 +137,14 @@ static int do_load(int argc, char **argv)
 		usage();
 	kernel = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "i:c:np:L:d")) != -1) {
+	while ((opt = getopt(argc, argv, "i:c:np:L:dK")) != -1) {
 		switch (opt) {
 		case 'i': initrd = optarg; break;
 		case 'c': cmdline = optarg; break;
 		case 'n': no_cmdline = 1; break;
 		case 'p': pad_to = strtol(optarg, NULL, 0); break;
 		case 'd': flags |= KEXEC_FILE_DEBUG; break;
+		case 'K': flags |= KEXEC_FILE_ON_CRASH; break;
 		case 'L': raw_len = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
@@ -268,6 +286,137 @@ static int do_corpus(int argc, char **argv)
 	return 0;
 }
 
+/* Reads exactly @len bytes at @off of @fd. */
+static int read_at(int fd, void *buf, size_t len, off_t off)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = pread(fd, (char *)buf + got, len - got, off + got);
+
+		if (n <= 0)
+			return -1;
+		got += n;
+	}
+	return 0;
+}
+
+static int bad_core(const char *why)
+{
+	printf("KT: vmcore elf=bad why=%s\n", why);
+	return 1;
+}
+
+/* Reads and checks the ELF header and program headers of a core file. */
+static Elf64_Phdr *read_core_headers(int fd, off_t base, Elf64_Ehdr *eh, const char **why)
+{
+	Elf64_Phdr *ph;
+
+	*why = "read";
+	if (read_at(fd, eh, sizeof(*eh), base))
+		return NULL;
+	*why = "header";
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_type != ET_CORE || eh->e_machine != EM_X86_64 ||
+	    eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > 65535)
+		return NULL;
+	ph = calloc(eh->e_phnum, sizeof(*ph));
+	*why = "phdrs";
+	if (!ph || read_at(fd, ph, eh->e_phnum * sizeof(*ph), base + eh->e_phoff)) {
+		free(ph);
+		return NULL;
+	}
+	return ph;
+}
+
+static int do_vmcore(const char *path)
+{
+	unsigned long loads = 0, prstatus = 0, vmcoreinfo = 0, load_bytes = 0;
+	const char *why;
+	Elf64_Ehdr eh;
+	Elf64_Phdr *ph;
+	int fd, i;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bad_core("open");
+	ph = read_core_headers(fd, 0, &eh, &why);
+	if (!ph)
+		return bad_core(why);
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (ph[i].p_type == PT_LOAD) {
+			loads++;
+			load_bytes += ph[i].p_memsz;
+			printf("KT: vmload %#lx %#lx\n", (unsigned long)ph[i].p_paddr,
+			       (unsigned long)ph[i].p_memsz);
+		} else if (ph[i].p_type == PT_NOTE) {
+			char *notes = malloc(ph[i].p_filesz);
+			size_t off = 0;
+
+			if (!notes || read_at(fd, notes, ph[i].p_filesz, ph[i].p_offset))
+				return bad_core("notes");
+			while (off + sizeof(Elf64_Nhdr) <= ph[i].p_filesz) {
+				Elf64_Nhdr *n = (Elf64_Nhdr *)(notes + off);
+				size_t next = off + sizeof(*n) + ((n->n_namesz + 3) & ~3UL) +
+					      ((n->n_descsz + 3) & ~3UL);
+				const char *name = notes + off + sizeof(*n);
+
+				if (next > ph[i].p_filesz || next <= off)
+					break;
+				if (n->n_type == NT_PRSTATUS && n->n_namesz == 5 && !memcmp(name, "CORE", 5))
+					prstatus++;
+				if (n->n_namesz == 11 && !memcmp(name, "VMCOREINFO", 11))
+					vmcoreinfo = 1;
+				off = next;
+			}
+			free(notes);
+		}
+	}
+	printf("KT: vmcore elf=ok loads=%lu prstatus=%lu vmcoreinfo=%lu load_bytes=%lu\n",
+	       loads, prstatus, vmcoreinfo, load_bytes);
+	free(ph);
+	close(fd);
+	return 0;
+}
+
+static int do_elfcorehdr(void)
+{
+	unsigned long addr = 0, notes = 0, loads = 0;
+	char cmdline[4096], *p;
+	const char *why;
+	Elf64_Ehdr eh;
+	Elf64_Phdr *ph;
+	ssize_t n;
+	int fd, i;
+
+	fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, cmdline, sizeof(cmdline) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return bad_core("cmdline");
+	cmdline[n] = '\0';
+	p = strstr(cmdline, "elfcorehdr=");
+	if (!p)
+		return bad_core("no-elfcorehdr");
+	addr = strtoul(p + strlen("elfcorehdr="), NULL, 0);
+	fd = open("/dev/mem", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bad_core("devmem");
+	ph = read_core_headers(fd, addr, &eh, &why);
+	if (!ph)
+		return bad_core(why);
+	for (i = 0; i < eh.e_phnum; i++) {
+		notes += ph[i].p_type == PT_NOTE;
+		loads += ph[i].p_type == PT_LOAD;
+	}
+	printf("KT: elfcorehdr addr=%#lx phnum=%u notes=%lu loads=%lu\n", addr, eh.e_phnum,
+	       notes, loads);
+	free(ph);
+	close(fd);
+	return 0;
+}
+
 static int do_cycle(int argc, char **argv)
 {
 	long n, i, fails = 0;
@@ -301,10 +450,18 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "load"))
 		return do_load(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "unload")) {
-		long ret = syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
-				   (unsigned long)KEXEC_FILE_UNLOAD);
+		unsigned long fl = KEXEC_FILE_UNLOAD;
+		long ret;
+
+		if (argc > 2 && !strcmp(argv[2], "-K"))
+			fl |= KEXEC_FILE_ON_CRASH;
+		ret = syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, fl);
 		return ret ? report(ret, errno, 0) : (printf("KT: unload ok\n"), 0);
 	}
+	if (!strcmp(argv[1], "vmcore") && argc == 3)
+		return do_vmcore(argv[2]);
+	if (!strcmp(argv[1], "elfcorehdr"))
+		return do_elfcorehdr();
 	if (!strcmp(argv[1], "corpus"))
 		return do_corpus(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "raw"))

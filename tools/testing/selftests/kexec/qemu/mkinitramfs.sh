@@ -6,7 +6,10 @@
 # OUTDIR/args.cpio    the same plus /kt.args, for a boot with no command line
 # OUTDIR/stage2.cpio  the same plus a random /payload (sha256 in payload.sha256)
 # OUTDIR/stage1.cpio  stage2.cpio's files plus /images/{bzImage,stage2.cpio,...}
-# OUTDIR/disk.img     ext2: the base files plus /images, for the virtio disk
+# OUTDIR/disk.img     ext2: the base files plus /images, for the virtio disk,
+#                     and /tools: Debian's kexec, vmcore-dmesg and makedumpfile
+#                     with the shared libraries they need (run them with
+#                     `tool` of guest/tests/lib.sh)
 # --sig KEYDIR (test keys, scripts/keys.sh): /images/sig on the disk holds the
 # signed-kexec images (mksig.py).  --corpus: /images/corpus holds the
 # malformed-image corpus (mkcorpus.py).
@@ -67,6 +70,14 @@ if [ -n "$corpus" ]; then
 	python3 "$here/mkcorpus.py" "$kernel" "$out/images/corpus"
 	cp -r "$out/images/corpus" "$root/images/"
 fi
+# Debian's kdump tools, run in the guests from the disk through the dynamic
+# loader copied beside them (the initramfs stays small).
+mkdir -p "$root/tools/bin" "$root/tools/lib"
+for prog in /usr/sbin/kexec /usr/sbin/vmcore-dmesg /usr/bin/makedumpfile; do
+	cp "$prog" "$root/tools/bin/"
+	ldd "$prog" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+		while read -r lib; do cp -L "$lib" "$root/tools/lib/"; done
+done
 rm -f "$out/disk.img"
 mke2fs -q -F -t ext2 -b 4096 -d "$root" "$out/disk.img" 256M
 cp "$out/images/small.cpio" "$out/images/args.cpio" "$out/images/stage2.cpio" "$out/images/payload.sha256" "$out/"

@@ -686,6 +686,248 @@ def kexec_after_memory_hotplug():
           f"{b.lines[-1][0]:.0f} s in all", flush=True)
 
 
+# kdump: one boot per way the crash kernel is loaded, shared by the cases.
+# Boots "rust" and "c" run the same scenario (2 CPUs; after the crash load
+# a DIMM is hot-added and CPU 1 taken offline) with the same nonce and
+# marker, so that their crash kernels can be compared; "tools" loads with
+# Debian's kexec -s -p.
+KDUMP_MEM, KDUMP_RESERVE, KDUMP_DIMM = "1G", "256M", 256
+_kdump_cache = {}
+_kdump_ids = {"nonce": kt.nonce(), "marker": kt.nonce()}
+
+
+def kdump_boot(final):
+    if final in _kdump_cache:
+        return _kdump_cache[final]
+    hotplug = final != "tools"
+    extra = {}
+    if hotplug:
+        extra = {"on_marker": {"hotplug ready": [
+            f"object_add memory-backend-ram,id=mem1,size={KDUMP_DIMM}M",
+            "device_add pc-dimm,id=dimm1,memdev=mem1"]}}
+    b = kt.boot(f"kdump_{final}", f"crashkernel={KDUMP_RESERVE} kt.test=kdump kt.final={final} "
+                f"kt.hotplug={int(hotplug)} kt.next_nonce={_kdump_ids['nonce']} "
+                f"kt.marker={_kdump_ids['marker']}",
+                mem=f"{KDUMP_MEM},slots=2,maxmem=2G" if hotplug else KDUMP_MEM, smp=2,
+                timeout=300, **extra)
+    st = by_stage(b)
+    r = {"b": b, "s1": st.get(1, []), "s2": st.get(2, [])}
+    _kdump_cache[final] = r
+    return r
+
+
+def kdump_reached(k):
+    """The panic reached the crash kernel, which saw its nonce and initrd."""
+    b, s1, s2 = k["b"], k["s1"], k["s2"]
+    expect(not b.timed_out, "guest timed out", b)
+    expect("kdump crash" in s1, f"stage 1 did not get to the panic: {s1[-3:]}", b)
+    expect(s2, "the crash kernel was not reached", b)
+    expect(f"nonce {_kdump_ids['nonce']}" in s2 and "initrd ok" in s2,
+           "the crash kernel did not see its nonce and initrd", b)
+    # Only the first kernel panics (on purpose); the crash kernel must not.
+    t2 = next(t for t, m in b.markers("stage 2 reached"))
+    ho = [l for t, l in b.lines if t < t2 and re.search(r"\] kexec: hand-off: \d+ segments, entry", l)]
+    expect(len(ho) == 1, f"{len(ho)} jumps through the Rust hand-off before the crash kernel, wanted 1", b)
+    bad = [l for t, l in b.lines if t >= t2 and re.search(r"(BUG:|Oops|KASAN|UBSAN|WARNING:|Kernel panic)", l)]
+    expect(not bad, f"report in the crash kernel: {bad[:1]}", b)
+
+
+def kv(m):
+    return dict(w.split("=", 1) for w in m.split() if "=" in w)
+
+
+def ranges_minus(ranges, holes):
+    out = []
+    for s, e in ranges:
+        cur = [(s, e)]
+        for hs, he in holes:
+            nxt = []
+            for a, z in cur:
+                if he <= a or hs >= z:
+                    nxt.append((a, z))
+                    continue
+                if a < hs:
+                    nxt.append((a, hs))
+                if he < z:
+                    nxt.append((he, z))
+            cur = nxt
+        out += cur
+    return out
+
+
+def iomem(s1, what):
+    out = []
+    for m in s1:
+        mm = re.match(r"kdump iomem ([0-9a-f]+)-([0-9a-f]+) : " + what + "$", m)
+        if mm:
+            out.append((int(mm.group(1), 16), int(mm.group(2), 16) + 1))
+    return out
+
+
+@case
+def kdump_rust_vmcore():
+    """A crash kernel loaded through the Rust loader: the panic reaches it,
+    /proc/vmcore is an ELF core covering the first kernel's RAM outside the
+    reservation, and Debian's vmcore-dmesg and makedumpfile read it."""
+    k = kdump_boot("rust")
+    b, s1, s2 = k["b"], k["s1"], k["s2"]
+    final = loads(s1, "kdfinal rust")
+    expect(len(final) == 1 and final[0]["rust"], "the crash kernel was not loaded by the Rust loader", b)
+    expect("kdump loaded rust crash_loaded=1" in s1, "no crash kernel loaded", b)
+    kdump_reached(k)
+    vm = next((kv(m) for m in s2 if m.startswith("vmcore elf=")), None)
+    expect(vm and vm.get("elf") == "ok", f"/proc/vmcore is not a valid ELF core: {vm}", b)
+    expect(vm["vmcoreinfo"] == "1" and int(vm["prstatus"]) >= 1,
+           f"vmcore notes: {vm['prstatus']} NT_PRSTATUS, VMCOREINFO {vm['vmcoreinfo']}", b)
+    loads_ = [(int(a, 16), int(a, 16) + int(z, 16)) for a, z in
+              (m.split()[1:3] for m in s2 if m.startswith("vmload "))]
+    ram, crash = iomem(s1, "System RAM"), iomem(s1, "Crash kernel")
+    expect(ram and len(crash) == 1, f"first kernel's RAM {ram}, reservation {crash}", b)
+    # The low 1 MiB is not dumped on x86 (the crash kernel gets it as RAM).
+    want = [r for r in ranges_minus(ram, crash + [(0, 1 << 20)]) if r[1] - r[0] >= 4096]
+    uncovered = ranges_minus(want, loads_)
+    expect(not uncovered, "RAM outside the reservation not in the vmcore's PT_LOADs: "
+           + ", ".join(f"{a:#x}-{z:#x}" for a, z in uncovered[:4]), b)
+    inside = [l for l in loads_ if l[0] < crash[0][1] and crash[0][0] < l[1]]
+    expect(not inside, f"PT_LOADs inside the reservation: {inside}", b)
+    vd = next((kv(m) for m in s2 if m.startswith("vmcore-dmesg rc=")), None)
+    expect(vd and vd["rc"] == "0" and int(vd["lines"]) > 50,
+           f"vmcore-dmesg: {vd} {[m for m in s2 if m.startswith('vmcore-dmesg err')]}", b)
+    expect(int(vd["marker"]) >= 1, "the marker written before the panic is not in the log vmcore-dmesg read", b)
+    md = next((kv(m) for m in s2 if m.startswith("makedumpfile rc=")), None)
+    expect(md and md["rc"] == "0" and int(md["bytes"]) > 0,
+           f"makedumpfile -d 31: {md} {[m for m in s2 if m.startswith('makedumpfile out')]}", b)
+    print(f"# crash kernel reached; vmcore {vm['loads']} PT_LOADs ({int(vm['load_bytes']) >> 20} MiB) "
+          f"covering RAM outside {crash[0][0]:#x}-{crash[0][1]:#x}, {vm['prstatus']} CPU note(s); "
+          f"vmcore-dmesg {vd['lines']} lines with the marker; makedumpfile -d 31 dump "
+          f"{int(md['bytes']) >> 10} KiB", flush=True)
+
+
+@case
+def kdump_hotplug():
+    """After the crash load, a DIMM hot-added and CPU 1 taken offline: the
+    kernel's hotplug handler rewrites the ELF core headers of a Rust-loaded
+    image as of a C-loaded one: the new memory is dumped, and the CPU notes
+    are the same."""
+    got = {}
+    for final in ("rust", "c"):
+        k = kdump_boot(final)
+        b, s1, s2 = k["b"], k["s1"], k["s2"]
+        expect(f"kdump loaded {final} crash_loaded=1" in s1, f"{final}: no crash kernel loaded", b)
+        mt = next((kv(m) for m in s1 if m.startswith("kdump memtotal ")), {})
+        added = (int(mt.get("after", 0)) - int(mt.get("before", 0))) << 10
+        expect(0.9 * (KDUMP_DIMM << 20) <= added <= KDUMP_DIMM << 20,
+               f"{final}: MemTotal {mt} after hot-adding {KDUMP_DIMM} MiB", b)
+        expect("kdump offline cpus=0" in s1, f"{final}: CPU 1 not taken offline: {s1[-4:]}", b)
+        kdump_reached(k)
+        eh = next((kv(m) for m in s2 if m.startswith("elfcorehdr addr=")), None)
+        expect(eh is not None, f"{final}: ELF core headers not read: "
+               f"{[m for m in s2 if m.startswith('vmcore elf=bad')]}", b)
+        vm = next((kv(m) for m in s2 if m.startswith("vmcore elf=ok")), {})
+        loads_ = [(int(a, 16), int(a, 16) + int(z, 16)) for a, z in
+                  (m.split()[1:3] for m in s2 if m.startswith("vmload "))]
+        # The DIMM: the System RAM range that starts at or above 4 GiB.
+        dimm = [r for r in iomem(s1, "System RAM") if r[0] >= 1 << 32]
+        expect(len(dimm) == 1, f"{final}: hot-added RAM {dimm}", b)
+        expect(not ranges_minus(dimm, loads_),
+               f"{final}: the hot-added {dimm[0][0]:#x}-{dimm[0][1]:#x} is not in the vmcore", b)
+        got[final] = (int(eh["notes"]), int(eh["loads"]), vm.get("prstatus"), vm.get("loads"))
+    expect(got["rust"] == got["c"],
+           f"ELF core headers (notes, loads), vmcore (NT_PRSTATUS, loads): Rust {got['rust']}, C {got['c']}")
+    print(f"# +{KDUMP_DIMM} MiB at {dimm[0][0]:#x} dumped, CPU 1 offline: ELF core headers with "
+          f"{got['rust'][0]} notes and {got['rust'][1]} loads, {got['rust'][2]} NT_PRSTATUS in the "
+          "vmcore, for both loaders", flush=True)
+
+
+@case
+def kdump_differential():
+    """The same crash load through C and Rust: the same segments and final
+    command line (one boot), the same boot_params bytes and command line in
+    the crash kernels (the two boots of kdump_hotplug)."""
+    k = kdump_boot("rust")
+    b, s1 = k["b"], k["s1"]
+    lc, lr = loads(s1, "kd c"), loads(s1, "kd rust")
+    expect(len(lc) == 1 and not lc[0]["rust"] and len(lr) == 1 and lr[0]["rust"],
+           "not one crash load through each loader", b)
+    expect(lc[0]["segs"] and lc[0]["segs"] == lr[0]["segs"],
+           f"segments differ:\n  C    {lc[0]['segs']}\n  Rust {lr[0]['segs']}", b)
+    fin = {l: [m.split("Final command line is:", 1)[1].strip() for m in s1
+               if m.startswith(f"kd {l} ") and "Final command line is:" in m] for l in ("c", "rust")}
+    expect(fin["c"] and fin["c"] == fin["rust"] and fin["c"][0].startswith("elfcorehdr=0x"),
+           f"final command lines: C {fin['c']} Rust {fin['rust']}", b)
+    bp, cl = {}, {}
+    for final in ("rust", "c"):
+        k = kdump_boot(final)
+        kdump_reached(k)
+        bp[final] = "".join(m.split()[1] for m in k["s2"] if m.startswith("kdbp "))
+        cl[final] = next((m for m in k["s2"] if m.startswith("kdcl ")), None)
+    expect(len(bp["rust"]) == 8192, f"crash kernel boot_params: {len(bp['rust']) // 2} bytes", k["b"])
+    d = [hex(i // 2) for i in range(0, 8192, 2) if bp["rust"][i:i + 2] != bp["c"][i:i + 2]]
+    expect(not d, f"crash kernel boot_params differ at {d[:16]}")
+    expect(cl["rust"] and cl["rust"] == cl["c"], f"crash kernel command lines: {cl}")
+    print(f"# {len(lr[0]['segs'])} segments, final command line ({fin['c'][0][:28]}...), "
+          "4096 boot_params bytes (crash e820 included) and /proc/cmdline identical", flush=True)
+
+
+KDSEQ = ["load load ok crash_loaded=1", "reload load ok crash_loaded=1",
+         "unload unload ok crash_loaded=0", "unload2 unload ok crash_loaded=0",
+         "load2 load ok crash_loaded=1", "refused load err=EINVAL errno=22 crash_loaded=0",
+         "load3 load ok crash_loaded=1", "unload3 unload ok crash_loaded=0"]
+
+
+@case
+def kdump_unload_reload():
+    """Load, load over it, unload twice, a refused load, load, unload, through
+    each loader: kexec_crash_loaded after each step, as C."""
+    k = kdump_boot("rust")
+    b, s1 = k["b"], k["s1"]
+    seq = {l: [m.split(" ", 2)[2] for m in s1 if m.startswith(f"kdseq {l} ")] for l in ("c", "rust")}
+    expect(seq["c"] == KDSEQ, f"C: {seq['c']}, expected {KDSEQ}", b)
+    expect(seq["rust"] == seq["c"], f"Rust {seq['rust']} vs C {seq['c']}", b)
+    msg = {l: sorted(m.split(" ", 3)[3].split(": ", 1)[-1] for m in s1 if m.startswith(f"kdmsg {l} refused "))
+           for l in ("c", "rust")}
+    expect(msg["c"] and msg["c"] == msg["rust"], f"refusal messages: C {msg['c']} Rust {msg['rust']}", b)
+    print(f"# {len(KDSEQ)} steps, the same through both loaders; refused: {msg['c'][0]}", flush=True)
+
+
+@case
+def kdump_no_reservation():
+    """Without crashkernel= a crash load is refused, with C's errno and
+    message, through kt_load and through Debian's kexec -s -p."""
+    b = kt.boot("kdump_no_reservation", "kt.test=kdump_noreserve")
+    expect(not b.timed_out and b.stage_reached() == 1, "guest did not finish", b)
+    oops = b.oops()
+    expect(not oops, f"oops/warning: {oops[0].group(0) if oops else ''}", b)
+    got = {}
+    for l in ("c", "rust"):
+        r = next((m.split(" ", 2)[2] for _, m in b.markers(f"kdnr {l} ")), None)
+        msgs = sorted(m.split(" ", 2)[2].split(": ", 1)[-1] for _, m in b.markers(f"kdnrmsg {l} "))
+        tools = next((m.split(" ", 2)[2] for _, m in b.markers(f"kdnrtools {l} ")), None)
+        got[l] = (r, msgs, tools)
+    expect(got["c"][0] and got["c"][0].startswith("load err=") and got["c"][0].endswith("crash_loaded=0"),
+           f"C: {got['c'][0]}", b)
+    expect(got["rust"] == got["c"], f"Rust {got['rust']} vs C {got['c']}", b)
+    expect(got["c"][2] and "rc=0" not in got["c"][2], f"kexec -s -p: {got['c'][2]}", b)
+    print(f"# {got['c'][0]} ({'; '.join(got['c'][1]) or 'no message'}); kexec -s -p: {got['c'][2]}",
+          flush=True)
+
+
+@case
+def kdump_kexec_tools():
+    """Debian's kexec -s -p loads the crash kernel through the Rust loader
+    (the c_purgatory switch makes it name itself), and the panic reaches it."""
+    k = kdump_boot("tools")
+    b, s1, s2 = k["b"], k["s1"], k["s2"]
+    own = [m for m in s1 if m.startswith("kdfinal tools ") and
+           "kexec-bzImage64-rs: purgatory: Rust build identical to kexec_load_purgatory()" in m]
+    expect(own, f"the Rust loader did not take kexec -s -p's image: {[m for m in s1 if m.startswith('kd')][-6:]}", b)
+    expect("kdump loaded tools crash_loaded=1" in s1, "kexec -s -p loaded nothing", b)
+    kdump_reached(k)
+    vm = next((kv(m) for m in s2 if m.startswith("vmcore elf=")), {})
+    expect(vm.get("elf") == "ok", f"/proc/vmcore: {vm}", b)
+    print("# kexec -s -p -> Rust loader -> panic -> crash kernel with a valid vmcore", flush=True)
+
+
 def main(argv):
     args, flavour, listing = argv[1:], None, False
     while args and args[0].startswith("--"):

@@ -6,7 +6,6 @@
 # before.  Stage 2 (the same script) shows the memory it sees.
 . /tests/lib.sh
 MEM=/sys/devices/system/memory
-memtotal() { sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo; }
 # The memory blocks that are online, one name a line.
 online_blocks() {
 	for d in $MEM/memory*; do
@@ -32,24 +31,12 @@ if [ "$stage" = 1 ]; then
 	show_ram before
 	echo "KT: hotplug ready memtotal=$mt0 blocks=$bl0 block_size=0x$(cat $MEM/block_size_bytes)" \
 		"kexec_loaded=$(cat /sys/kernel/kexec_loaded)"
-	# The host hot-adds now; wait (60 s at most) for MemTotal to grow, then
-	# until it stays put for a second (the blocks are onlined one by one).
-	i=0
-	while [ "$(memtotal)" -le "$mt0" ] && [ $i -lt 600 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	mt1=$(memtotal) prev=
-	while [ "$mt1" != "$prev" ] && [ $i -lt 700 ]; do
-		prev=$mt1
-		sleep 1
-		mt1=$(memtotal)
-		i=$((i + 10))
-	done
+	# The host hot-adds now.
+	mt1=$(wait_memory_added "$mt0")
 	online_blocks >/tmp/blocks1
 	bs=$(cat $MEM/block_size_bytes)
 	echo "KT: hotplug memtotal before=$mt0 after=$mt1 blocks before=$bl0" \
-		"after=$(wc -l </tmp/blocks1) waited_ds=$i"
+		"after=$(wc -l </tmp/blocks1)"
 	for b in $(grep -vxF -f /tmp/blocks0 /tmp/blocks1); do
 		pi=$(cat $MEM/$b/phys_index)
 		start=$((0x$pi * 0x$bs))

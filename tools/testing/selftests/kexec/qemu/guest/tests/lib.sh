@@ -32,6 +32,36 @@ use_handoff() {
 	esac
 }
 
+# tool NAME ARGS...: run Debian's NAME (kexec, vmcore-dmesg, makedumpfile)
+# from the test disk, with its own shared libraries.
+tool() {
+	local t=/mnt/tools n=$1
+	shift
+	"$t/lib/ld-linux-x86-64.so.2" --library-path "$t/lib" "$t/bin/$n" "$@"
+}
+
+# memtotal: MemTotal in kB.
+memtotal() { sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo; }
+
+# wait_memory_added KB: after a hot-add by the host, wait (60 s at most) for
+# MemTotal to grow past KB, then until it stays put for a second (the
+# blocks are onlined one by one); prints the new MemTotal.
+wait_memory_added() {
+	local i=0 mt prev=
+	while [ "$(memtotal)" -le "$1" ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	mt=$(memtotal)
+	while [ "$mt" != "$prev" ] && [ $i -lt 700 ]; do
+		prev=$mt
+		sleep 1
+		mt=$(memtotal)
+		i=$((i + 10))
+	done
+	echo "$mt"
+}
+
 # next_cmdline ARGS...: the command line for the next stage of a chain.
 next_cmdline() {
 	echo "console=ttyS0 panic=-1 kt.stage=$((stage + 1)) kt.nonce=$(arg kt.next_nonce) kt.payload=$(cat /images/payload.sha256) $*"
