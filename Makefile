@@ -46,9 +46,10 @@ guest-debug: kernel-debug kernel
 	@$(QEMU)/mkinitramfs.sh build/guest-debug build/kernel-main/arch/x86/boot/bzImage \
 		--sig build/keys --corpus
 
-# Build, boot, kexec into a second kernel, print what happened.
+# Build, boot, kexec into a second kernel, print what happened.  KDUMP=1:
+# the second kernel is a crash kernel, reached by a panic.
 run: guest
-	@python3 $(QEMU)/run.py $(LOADER)
+	@python3 $(QEMU)/run.py $(LOADER) $(if $(KDUMP),--kdump)
 
 # Every test: host parser tests, in-kernel KUnit, QEMU end to end.  The
 # debug kernel builds in the background while the main kernel's tests run.
