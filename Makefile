@@ -11,7 +11,7 @@ QEMU := tools/testing/selftests/kexec/qemu
 # debug: KASAN, kmemleak, UBSAN, lockdep; signed kexec not forced, no EFI
 #       or ACPI (it only loads images, made from the main kernel's bzImage).
 MAIN_CONFIG := base rust kunit loader pefile hotplug kdump sig sigforce
-DEBUG_CONFIG := base rust loader sig debug
+DEBUG_CONFIG := base rust loader sig debug faults
 # Loader used by `make run`: rust or c.
 LOADER ?= rust
 # Loads per loader in `make bench`.

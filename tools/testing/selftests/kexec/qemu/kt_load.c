@@ -8,6 +8,7 @@
  *   kt_load exec
  *   kt_load raw MEM PAGES ENTRY
  *   kt_load corpus DIR LIST
+ *   kt_load faults LABEL KERNEL [load options]
  *   kt_load vmcore FILE
  *   kt_load elfcorehdr
  *
@@ -113,6 +114,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-L LEN] [-d] [-K]\n"
 		"       kt_load unload [-K]\n"
+		"       kt_load faults LABEL KERNEL [load options]\n"
 		"       kt_load vmcore FILE\n"
 		"       kt_load elfcorehdr\n"
 		"       kt_load raw MEM PAGES ENTRY\n"
@@ -121,18 +123,24 @@ static void usage(void)
 	exit(2);
 }
 
-static int do_load(int argc, char **argv)
+/* A kexec_file_load(2) call, its arguments ready. */
+struct load {
+	int kfd, ifd;
+	const char *cmdline;
+	unsigned long cmdline_len, flags;
+	char *buf;
+};
+
+/* Parses the load options and opens the files; 0, or an exit code. */
+static int load_parse(int argc, char **argv, struct load *l)
 {
 	const char *kernel, *initrd = NULL, *cmdline = "";
-	unsigned long flags = 0, cmdline_len;
 	long pad_to = 0;
 	unsigned long raw_len = 0;
-	int kfd, ifd = -1, opt, no_cmdline = 0;
-	char *buf = NULL;
-	long long t0, t1;
-	long ret;
-	int err;
+	int opt, no_cmdline = 0;
 
+	memset(l, 0, sizeof(*l));
+	l->ifd = -1;
 	if (argc < 2)
 		usage();
 	kernel = argv[1];
@@ -143,29 +151,29 @@ static int do_load(int argc, char **argv)
 		case 'c': cmdline = optarg; break;
 		case 'n': no_cmdline = 1; break;
 		case 'p': pad_to = strtol(optarg, NULL, 0); break;
-		case 'd': flags |= KEXEC_FILE_DEBUG; break;
-		case 'K': flags |= KEXEC_FILE_ON_CRASH; break;
+		case 'd': l->flags |= KEXEC_FILE_DEBUG; break;
+		case 'K': l->flags |= KEXEC_FILE_ON_CRASH; break;
 		case 'L': raw_len = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
 
-	kfd = open(kernel, O_RDONLY | O_CLOEXEC);
-	if (kfd < 0) {
+	l->kfd = open(kernel, O_RDONLY | O_CLOEXEC);
+	if (l->kfd < 0) {
 		fprintf(stderr, "kt_load: %s: %s\n", kernel, strerror(errno));
 		return 2;
 	}
 	if (initrd) {
-		ifd = open(initrd, O_RDONLY | O_CLOEXEC);
-		if (ifd < 0) {
+		l->ifd = open(initrd, O_RDONLY | O_CLOEXEC);
+		if (l->ifd < 0) {
 			fprintf(stderr, "kt_load: %s: %s\n", initrd, strerror(errno));
 			return 2;
 		}
 	} else {
-		flags |= KEXEC_FILE_NO_INITRAMFS;
+		l->flags |= KEXEC_FILE_NO_INITRAMFS;
 	}
 
-	cmdline_len = strlen(cmdline) + 1;
+	l->cmdline_len = strlen(cmdline) + 1;
 	if (pad_to) {
 		static const char tag[] = " kt.pad=";
 		size_t have = strlen(cmdline);
@@ -174,33 +182,150 @@ static int do_load(int argc, char **argv)
 			fprintf(stderr, "kt_load: -p %ld is too short\n", pad_to);
 			return 2;
 		}
-		buf = malloc(pad_to);
-		if (!buf)
+		l->buf = malloc(pad_to);
+		if (!l->buf)
 			return 2;
-		memcpy(buf, cmdline, have);
-		memcpy(buf + have, tag, sizeof(tag) - 1);
-		memset(buf + have + sizeof(tag) - 1, 'x',
+		memcpy(l->buf, cmdline, have);
+		memcpy(l->buf + have, tag, sizeof(tag) - 1);
+		memset(l->buf + have + sizeof(tag) - 1, 'x',
 		       pad_to - 1 - have - (sizeof(tag) - 1));
-		buf[pad_to - 1] = '\0';
-		cmdline = buf;
-		cmdline_len = pad_to;
+		l->buf[pad_to - 1] = '\0';
+		cmdline = l->buf;
+		l->cmdline_len = pad_to;
 	}
 	if (raw_len)
-		cmdline_len = raw_len;
+		l->cmdline_len = raw_len;
 	if (no_cmdline) {
 		cmdline = NULL;
-		cmdline_len = 0;
+		l->cmdline_len = 0;
 	}
+	l->cmdline = cmdline;
+	return 0;
+}
 
+static long load_call(const struct load *l)
+{
+	return syscall(SYS_kexec_file_load, l->kfd, l->ifd, l->cmdline_len, l->cmdline, l->flags);
+}
+
+static void load_close(struct load *l)
+{
+	free(l->buf);
+	close(l->kfd);
+	if (l->ifd >= 0)
+		close(l->ifd);
+}
+
+static int do_load(int argc, char **argv)
+{
+	struct load l;
+	long long t0, t1;
+	long ret;
+	int err;
+
+	err = load_parse(argc, argv, &l);
+	if (err)
+		return err;
 	t0 = now_us();
-	ret = syscall(SYS_kexec_file_load, kfd, ifd, cmdline_len, cmdline, flags);
+	ret = load_call(&l);
 	err = errno;
 	t1 = now_us();
-	free(buf);
-	close(kfd);
-	if (ifd >= 0)
-		close(ifd);
+	load_close(&l);
 	return report(ret, ret ? err : 0, t1 - t0);
+}
+
+/* /sys/kernel/kexec_loaded or kexec_crash_loaded: 0, 1, or -1. */
+static int loaded(int crash)
+{
+	char c = 0;
+	int fd = open(crash ? "/sys/kernel/kexec_crash_loaded" : "/sys/kernel/kexec_loaded",
+		      O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, &c, 1) != 1)
+		c = 0;
+	close(fd);
+	return c == '1' ? 1 : c == '0' ? 0 : -1;
+}
+
+/*
+ * "faults LABEL KERNEL [load options]": the load, with its N-th fault
+ * injected (fail-nth: allocations, as the debugfs fault attributes allow)
+ * for N = 1, 2, ... until a load runs without reaching its N-th fault.
+ * Prints one line a failed load ("KT: fault LABEL N err=NAME loaded=X")
+ * and a summary:
+ *   KT: faults LABEL points=<faults reached> failed=<loads that failed>
+ *       ok=<loads that succeeded despite the fault> stuck=<failed loads
+ *       after which an image was loaded> errnos=<NAME:count,...>
+ */
+static int do_faults(int argc, char **argv)
+{
+	char path[64], buf[32], errs[512] = "";
+	static int count[4096];
+	long n, points = 0, failed = 0, ok = 0, stuck = 0;
+	int crash, fnth, err, e;
+	struct load l;
+	long ret;
+
+	if (argc < 3)
+		usage();
+	err = load_parse(argc - 1, argv + 1, &l);
+	if (err)
+		return err;
+	crash = !!(l.flags & KEXEC_FILE_ON_CRASH);
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth", (long)syscall(SYS_gettid));
+	fnth = open(path, O_RDWR | O_CLOEXEC);
+	if (fnth < 0) {
+		printf("KT: faults %s err=no-fail-nth\n", argv[1]);
+		return 2;
+	}
+	for (n = 1; n < 100000; n++) {
+		int injected, now;
+
+		snprintf(buf, sizeof(buf), "%ld", n);
+		if (write(fnth, buf, strlen(buf)) < 0)
+			return 2;
+		ret = load_call(&l);
+		err = errno;
+		memset(buf, 0, sizeof(buf));
+		if (pread(fnth, buf, sizeof(buf) - 1, 0) < 0)
+			return 2;
+		injected = atoi(buf) == 0;
+		if (write(fnth, "0", 1) < 0)
+			return 2;
+		if (!injected) {
+			/* The whole load ran without reaching fault N. */
+			if (ret)
+				printf("KT: fault %s %ld unfaulted-err=%s\n", argv[1], n, errname(err));
+			else
+				syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
+					(unsigned long)KEXEC_FILE_UNLOAD | (l.flags & KEXEC_FILE_ON_CRASH));
+			break;
+		}
+		points++;
+		now = loaded(crash);
+		if (ret == 0) {
+			ok++;
+			syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL,
+				(unsigned long)KEXEC_FILE_UNLOAD | (l.flags & KEXEC_FILE_ON_CRASH));
+			continue;
+		}
+		failed++;
+		if (now != 0)
+			stuck++;
+		count[err < 4096 && err > 0 ? err : 0]++;
+		printf("KT: fault %s %ld err=%s loaded=%d\n", argv[1], n, errname(err), now);
+	}
+	for (e = 0; e < 4096; e++)
+		if (count[e])
+			snprintf(errs + strlen(errs), sizeof(errs) - strlen(errs), "%s%s:%d",
+				 errs[0] ? "," : "", errname(e), count[e]);
+	printf("KT: faults %s points=%ld failed=%ld ok=%ld stuck=%ld errnos=%s\n", argv[1], points,
+	       failed, ok, stuck, errs[0] ? errs : "none");
+	load_close(&l);
+	close(fnth);
+	return 0;
 }
 
 static int do_raw(int argc, char **argv)
@@ -458,6 +583,8 @@ int main(int argc, char **argv)
 		ret = syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, fl);
 		return ret ? report(ret, errno, 0) : (printf("KT: unload ok\n"), 0);
 	}
+	if (!strcmp(argv[1], "faults"))
+		return do_faults(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "vmcore") && argc == 3)
 		return do_vmcore(argv[2]);
 	if (!strcmp(argv[1], "elfcorehdr"))

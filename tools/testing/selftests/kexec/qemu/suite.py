@@ -19,7 +19,7 @@ import kt
 CASES = {}
 # The cases that boot the debug kernel (KASAN, kmemleak, signatures not forced).
 DEBUG_CASES = {"kexec_malformed_errno", "kexec_sig_not_forced", "kexec_corpus_errno",
-               "kexec_load_unload_leak"}
+               "kexec_load_unload_leak", "kexec_fault_injection"}
 
 
 def case(fn):
@@ -926,6 +926,51 @@ def kdump_kexec_tools():
     vm = next((kv(m) for m in s2 if m.startswith("vmcore elf=")), {})
     expect(vm.get("elf") == "ok", f"/proc/vmcore: {vm}", b)
     print("# kexec -s -p -> Rust loader -> panic -> crash kernel with a valid vmcore", flush=True)
+
+
+FAULT_PATHS = ("plain", "initrd", "signed", "crash")
+
+
+@case
+def kexec_fault_injection():
+    """Every allocation of a load made to fail in turn (fail-nth), through C
+    and Rust, for a plain, an initrd, a signed and a crash load: each failed
+    load returns an errno and leaves nothing loaded, nothing oopses or leaks
+    (kmemleak), and a normal load and kexec work afterwards."""
+    b = kt.boot("kexec_fault_injection", "crashkernel=64M kt.test=faults", flavour="debug",
+                timeout=900, mem="1G")
+    expect(not b.timed_out, "guest timed out", b)
+    oops = b.oops()
+    expect(not oops, f"report on the console: {oops[0].group(0) if oops else ''}", b)
+    got = {}
+    for _, m in b.markers("faults "):
+        w = m.split()
+        got[w[1]] = dict(x.split("=", 1) for x in w[2:])
+    errnos = {}
+    for l in ("c", "rust"):
+        for p in FAULT_PATHS:
+            f = got.get(f"{l}:{p}")
+            expect(f is not None, f"{l}:{p}: no summary", b)
+            expect(int(f["points"]) > 0, f"{l}:{p}: no fault was injected: {f}", b)
+            expect(f["stuck"] == "0", f"{l}:{p}: an image stayed loaded after a failed load: {f}", b)
+            errnos[(l, p)] = {} if f["errnos"] == "none" else dict(
+                (e.split(":")[0], int(e.split(":")[1])) for e in f["errnos"].split(","))
+    unf = [m for _, m in b.markers("fault ") if "unfaulted-err=" in m]
+    expect(not unf, f"a load without a fault failed: {unf[:3]}", b)
+    for p in FAULT_PATHS:
+        extra = set(errnos[("rust", p)]) - set(errnos[("c", p)]) - {"ENOMEM"}
+        expect(not extra, f"{p}: the Rust path fails with {sorted(extra)}, which C never gives "
+               f"(C {errnos[('c', p)]}, Rust {errnos[('rust', p)]})", b)
+    kml = b.markers("kmemleak unreferenced=")
+    expect(kml and kml[0][1] == "kmemleak unreferenced=0",
+           f"kmemleak: {kml[0][1] if kml else 'not available'}", b)
+    expect(b.stage_reached() >= 2 and b.has("initrd ok"), "no kexec after the faults", b)
+    for p in FAULT_PATHS:
+        c, r = got[f"c:{p}"], got[f"rust:{p}"]
+        print(f"# {p}: fault points C {c['points']} (failed {c['failed']}, {c['errnos']}), "
+              f"Rust {r['points']} (failed {r['failed']}, {r['errnos']})", flush=True)
+    print("# nothing left loaded after a failure, no report, kmemleak 0, kexec to stage 2 after",
+          flush=True)
 
 
 def main(argv):
