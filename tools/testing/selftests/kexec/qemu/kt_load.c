@@ -9,6 +9,8 @@
  *   kt_load raw MEM PAGES ENTRY
  *   kt_load corpus DIR LIST
  *   kt_load faults LABEL KERNEL [load options]
+ *   kt_load race SECONDS PROCS GOOD INITRD CMDLINE BAD BAD_ERRNO
+ *   kt_load hog MIB
  *   kt_load vmcore FILE
  *   kt_load elfcorehdr
  *
@@ -56,6 +58,9 @@
 #include <fcntl.h>
 #include <linux/kexec.h>
 #include <linux/reboot.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +120,8 @@ static void usage(void)
 		"usage: kt_load load KERNEL [-i INITRD] [-c CMDLINE | -n] [-p LEN] [-L LEN] [-d] [-K]\n"
 		"       kt_load unload [-K]\n"
 		"       kt_load faults LABEL KERNEL [load options]\n"
+		"       kt_load race SECONDS PROCS GOOD INITRD CMDLINE BAD BAD_ERRNO\n"
+		"       kt_load hog MIB\n"
 		"       kt_load vmcore FILE\n"
 		"       kt_load elfcorehdr\n"
 		"       kt_load raw MEM PAGES ENTRY\n"
@@ -542,6 +549,106 @@ static int do_elfcorehdr(void)
 	return 0;
 }
 
+/*
+ * "race": PROCS processes, for SECONDS, each in a loop: load GOOD (with
+ * INITRD and CMDLINE), load BAD, unload; and one more process flipping the
+ * c_loader test switch, so that both loaders take part. Every answer must
+ * be success, EBUSY, or BAD's own errno (named) for BAD. Prints per process
+ *   KT: race <i> ok=<n> busy=<n> bad=<n> other=<n>
+ * and one "KT: race other <what> <errno>" line for each other answer.
+ */
+static int race_child(int i, time_t end, char **argv)
+{
+	const char *good = argv[3], *initrd = argv[4], *cmdline = argv[5], *bad = argv[6];
+	const char *bad_errno = argv[7];
+	long ok = 0, busy = 0, badn = 0, other = 0;
+	int gk = open(good, O_RDONLY | O_CLOEXEC), gi = open(initrd, O_RDONLY | O_CLOEXEC);
+	int bk = open(bad, O_RDONLY | O_CLOEXEC);
+
+	if (gk < 0 || gi < 0 || bk < 0)
+		return 2;
+	while (time(NULL) < end) {
+		struct { const char *what; long ret; int err; } r[3];
+		int k;
+
+		r[0].what = "good";
+		r[0].ret = syscall(SYS_kexec_file_load, gk, gi, strlen(cmdline) + 1, cmdline, 0UL);
+		r[0].err = errno;
+		r[1].what = "bad";
+		r[1].ret = syscall(SYS_kexec_file_load, bk, -1, 1UL, "", (unsigned long)KEXEC_FILE_NO_INITRAMFS);
+		r[1].err = errno;
+		r[2].what = "unload";
+		r[2].ret = syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, (unsigned long)KEXEC_FILE_UNLOAD);
+		r[2].err = errno;
+		for (k = 0; k < 3; k++) {
+			if (r[k].ret == 0 && k != 1)
+				ok++;
+			else if (r[k].ret && r[k].err == EBUSY)
+				busy++;
+			else if (k == 1 && r[k].ret && !strcmp(errname(r[k].err), bad_errno))
+				badn++;
+			else {
+				other++;
+				printf("KT: race other %s %s\n", r[k].what, r[k].ret ? errname(r[k].err) : "ok");
+			}
+		}
+	}
+	printf("KT: race %d ok=%ld busy=%ld bad=%ld other=%ld\n", i, ok, busy, badn, other);
+	return 0;
+}
+
+static int do_race(int argc, char **argv)
+{
+	time_t end;
+	int procs, i, status, flips = 0;
+	pid_t flipper;
+
+	if (argc != 8)
+		usage();
+	end = time(NULL) + atoi(argv[1]);
+	procs = atoi(argv[2]);
+	for (i = 0; i < procs; i++)
+		if (fork() == 0)
+			exit(race_child(i, end, argv));
+	flipper = fork();
+	if (flipper == 0) {
+		int fd = open("/sys/kernel/debug/kexec_rust/c_loader", O_WRONLY | O_CLOEXEC);
+
+		while (fd >= 0 && time(NULL) < end) {
+			if (write(fd, flips++ & 1 ? "Y" : "N", 1) != 1)
+				break;
+			usleep(20000);
+		}
+		if (fd >= 0 && write(fd, "N", 1) != 1)
+			exit(1);
+		printf("KT: race flips=%d\n", flips);
+		exit(0);
+	}
+	while (wait(&status) > 0)
+		;
+	return 0;
+}
+
+/* "hog": holds MIB MiB of touched anonymous memory until killed. */
+static int do_hog(int argc, char **argv)
+{
+	size_t len;
+	char *p;
+
+	if (argc != 2)
+		usage();
+	len = strtoul(argv[1], NULL, 0) << 20;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		printf("KT: hog err=%s\n", errname(errno));
+		return 1;
+	}
+	memset(p, 0x5a, len);
+	printf("KT: hog ready mib=%s\n", argv[1]);
+	for (;;)
+		pause();
+}
+
 static int do_cycle(int argc, char **argv)
 {
 	long n, i, fails = 0;
@@ -583,6 +690,10 @@ int main(int argc, char **argv)
 		ret = syscall(SYS_kexec_file_load, -1, -1, 0UL, NULL, fl);
 		return ret ? report(ret, errno, 0) : (printf("KT: unload ok\n"), 0);
 	}
+	if (!strcmp(argv[1], "race"))
+		return do_race(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "hog"))
+		return do_hog(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "faults"))
 		return do_faults(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "vmcore") && argc == 3)

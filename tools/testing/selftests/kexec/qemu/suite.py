@@ -19,7 +19,8 @@ import kt
 CASES = {}
 # The cases that boot the debug kernel (KASAN, kmemleak, signatures not forced).
 DEBUG_CASES = {"kexec_malformed_errno", "kexec_sig_not_forced", "kexec_corpus_errno",
-               "kexec_load_unload_leak", "kexec_fault_injection"}
+               "kexec_load_unload_leak", "kexec_fault_injection", "kexec_concurrent_loads",
+               "kexec_load_during_pressure"}
 
 
 def case(fn):
@@ -971,6 +972,71 @@ def kexec_fault_injection():
               f"Rust {r['points']} (failed {r['failed']}, {r['errnos']})", flush=True)
     print("# nothing left loaded after a failure, no report, kmemleak 0, kexec to stage 2 after",
           flush=True)
+
+
+_stress = {}
+
+
+def stress_boot():
+    """One debug-kernel boot for the concurrency and memory-pressure cases."""
+    if "b" not in _stress:
+        n = kt.nonce()
+        _stress["n"] = n
+        _stress["b"] = kt.boot("kexec_stress", f"kt.test=stress kt.race_seconds=20 kt.next_nonce={n}",
+                               flavour="debug", timeout=600, mem="1G")
+    return _stress["b"], _stress["n"]
+
+
+def stress_sane(b, n):
+    expect(not b.timed_out, "guest timed out", b)
+    oops = b.oops()
+    expect(not oops, f"report on the console: {oops[0].group(0) if oops else ''}", b)
+    lock = b.all(r"(possible recursive locking|possible circular locking|inconsistent lock state|"
+                 r"suspicious RCU usage|sleeping function called from invalid context)")
+    expect(not lock, f"lockdep: {lock[0].group(0) if lock else ''}", b)
+    expect(b.stage_reached() >= 2 and b.has(f"nonce {n}") and b.has("initrd ok"),
+           "stage 2 not reached afterwards", b)
+
+
+@case
+def kexec_concurrent_loads():
+    """Three processes loading a good and a malformed image and unloading,
+    20 s, while the c_loader switch flips: every answer is success, EBUSY or
+    the malformed image's errno; no lockdep report; the last image loaded
+    kexecs to stage 2."""
+    b, n = stress_boot()
+    stress_sane(b, n)
+    want = next((m.split("=", 1)[1] for _, m in b.markers("race bad_errno=")), "")
+    expect(want == "ENOEXEC", f"the malformed image's own errno: {want!r}", b)
+    rows = [dict(x.split("=") for x in m.split()[2:]) for _, m in b.markers("race ")
+            if re.match(r"race \d+ ok=", m)]
+    expect(len(rows) == 3, f"{len(rows)} racing processes reported, wanted 3", b)
+    other = [m for _, m in b.markers("race other ")]
+    expect(not other and all(r["other"] == "0" for r in rows), f"unexpected answers: {other[:5]}", b)
+    tot = {k: sum(int(r[k]) for r in rows) for k in ("ok", "busy", "bad")}
+    expect(tot["ok"] > 10 and tot["busy"] > 0 and tot["bad"] > 0,
+           f"too little contention to prove anything: {tot}", b)
+    flips = next((m for _, m in b.markers("race flips=")), "race flips=0")
+    how = "the image the race loaded last" if b.has("race exec loaded-by-race") else "a new load"
+    print(f"# 3 processes, 20 s: {tot['ok']} successful loads/unloads, {tot['busy']} EBUSY, "
+          f"{tot['bad']} ENOEXEC for the malformed image, nothing else; {flips.split()[1]} loader "
+          f"switches; stage 2 through {how}", flush=True)
+
+
+@case
+def kexec_load_during_pressure():
+    """A load while another process holds all but 48 MiB of the available
+    memory: ENOMEM or success within the timeout, and the kernel stays usable
+    (a load and kexec afterwards)."""
+    b, n = stress_boot()
+    stress_sane(b, n)
+    hog = next((m for _, m in b.markers("pressure hog_mib=")), None)
+    expect(hog and "hog ready" in hog, f"the memory hog did not start: {hog}", b)
+    r = next((m for _, m in b.markers("pressure load ")), None)
+    expect(r is not None, "no load under pressure", b)
+    expect("rc=124" not in r and "rc=143" not in r, f"the load hung: {r}", b)
+    expect(re.search(r"load (ok|err=ENOMEM)", r), f"neither success nor ENOMEM: {r}", b)
+    print(f"# {hog.split(' ', 1)[1]}; {r.split(' ', 1)[1]}", flush=True)
 
 
 def main(argv):
