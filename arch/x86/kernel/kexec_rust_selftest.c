@@ -15,6 +15,12 @@
  *   /sys/kernel/debug/kexec_rust/c_handoff    Y: machine_kexec_prepare() and
  *                                             machine_kexec() use the C
  *                                             preparation
+ *   /sys/kernel/debug/kexec_rust/corrupt      N > 0: machine_kexec_post_load()
+ *                                             checks the loaded image with
+ *                                             corruption N applied (then
+ *                                             undone), to show that each
+ *                                             class of refusal fails the load
+ *                                             (rust/kernel/kexec/selftest.rs)
  *
  * A production kernel has none of this: its loader and hand-off are chosen
  * when it is built.
@@ -28,6 +34,7 @@
 bool kexec_rust_selftest_c_loader;
 bool kexec_rust_selftest_c_purgatory;
 bool kexec_rust_selftest_c_handoff;
+u32 kexec_rust_selftest_corrupt;
 
 static int __init kexec_rust_selftest_init(void)
 {
@@ -38,6 +45,7 @@ static int __init kexec_rust_selftest_init(void)
 			    &kexec_rust_selftest_c_purgatory);
 	debugfs_create_bool("c_handoff", 0600, dir,
 			    &kexec_rust_selftest_c_handoff);
+	debugfs_create_u32("corrupt", 0600, dir, &kexec_rust_selftest_corrupt);
 	return 0;
 }
 late_initcall(kexec_rust_selftest_init);

@@ -11,7 +11,7 @@
 //!
 //! C header: [`arch/x86/include/asm/kexec-bzimage64.h`](srctree/arch/x86/include/asm/kexec-bzimage64.h)
 
-use super::{parse_purgatory, Load, LoadedPurgatory, Placement};
+use super::{parse_purgatory, Image, Load, LoadedPurgatory, Placement};
 use crate::{bindings, c_str, error::to_result, prelude::*};
 use core::ptr::addr_of;
 use ffi::c_ulong;
@@ -138,4 +138,91 @@ impl Load<'_> {
             None => Ok(()),
         }
     }
+}
+
+/// The corruption the hand-off checks should see (`corrupt`), 0 for none.
+pub fn corrupt_class() -> u32 {
+    // SAFETY: as for `c_loader`: a `u32` debugfs writes at any time.
+    unsafe { addr_of!(bindings::kexec_rust_selftest_corrupt).read_volatile() }
+}
+
+/// The corruptions [`with_corruption`] applies, by number (1-based).
+pub const CORRUPTIONS: [&str; 13] = [
+    "segment 0 moved off its page",
+    "segment 0 moved to the top of the address space",
+    "segment 1 moved onto segment 0",
+    "segment 0 moved onto the control page",
+    "entry point moved to 0",
+    "entry point moved out of the purgatory",
+    "entry list emptied",
+    "entry list starting with a source page",
+    "entry list starting with an entry of two flags",
+    "entry list continuing in the control page",
+    "no page table",
+    "no control page",
+    "the page table's first top-level entry cleared",
+];
+
+/// Runs `check` on `image` with corruption `class` (see [`CORRUPTIONS`])
+/// applied, then undoes it; `None` when `class` is 0 or unknown, or does
+/// not apply to this image. Only fields of the image and one entry of its
+/// own page table are changed, and all are restored before returning, so
+/// that the core frees the image as it was.
+pub fn with_corruption<R>(
+    image: &mut Image,
+    class: u32,
+    check: impl FnOnce(&Image) -> R,
+) -> Option<R> {
+    let k = image.raw_mut();
+    let n = (k.nr_segments as usize).min(k.segment.len());
+    let saved_segs = k.segment;
+    let (start, head, pgd, ccp) = (k.start, k.head, k.arch.pgd, k.control_code_page);
+    let control = image.control_page()?;
+    let k = image.raw_mut();
+    let mut pgd_entry: Option<(*mut u64, u64)> = None;
+    match class {
+        1 if n > 0 => k.segment[0].mem += 8,
+        2 if n > 0 => k.segment[0].mem = (u64::MAX & !0xfff) as _,
+        3 if n > 1 => k.segment[1].mem = k.segment[0].mem,
+        4 if n > 0 => k.segment[0].mem = control as _,
+        5 => k.start = 0,
+        6 if n > 1 => {
+            let p = image.purgatory_segment()?;
+            let k = image.raw_mut();
+            let other = if p == 0 { 1 } else { 0 };
+            k.start = k.segment[other].mem as _;
+        }
+        7 => k.head = bindings::IND_DONE as _,
+        8 => k.head = (control as u64 | bindings::IND_SOURCE as u64) as _,
+        9 => k.head = (control as u64 | 0x3) as _,
+        10 => k.head = (control as u64 | bindings::IND_INDIRECTION as u64) as _,
+        11 => k.arch.pgd = core::ptr::null_mut(),
+        12 => k.control_code_page = core::ptr::null_mut(),
+        13 if !pgd.is_null() => {
+            let e = pgd.cast::<u64>();
+            // SAFETY: `arch.pgd` is the image's top-level table, a page the
+            // image owns in the direct map; nothing else uses it while
+            // `kexec_lock` is held. The entry is restored below.
+            pgd_entry = Some((e, unsafe { e.read() }));
+            // SAFETY: as above.
+            unsafe { e.write(0) };
+        }
+        _ => return None,
+    }
+    crate::pr_info!(
+        "selftest: checking the loaded image with {}\n",
+        CORRUPTIONS[class as usize - 1]
+    );
+    let r = check(image);
+    let k = image.raw_mut();
+    k.segment = saved_segs;
+    k.start = start;
+    k.head = head;
+    k.arch.pgd = pgd;
+    k.control_code_page = ccp;
+    if let Some((e, v)) = pgd_entry {
+        // SAFETY: as for the write above.
+        unsafe { e.write(v) };
+    }
+    Some(r)
 }

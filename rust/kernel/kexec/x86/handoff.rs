@@ -83,7 +83,19 @@ impl<T: Handoff> Adapter<T> {
     unsafe extern "C" fn post_load(image: *mut bindings::kimage) -> c_int {
         from_result(|| {
             // SAFETY: as the function's safety requirement says.
-            T::post_load(unsafe { Image::from_raw(image) })?;
+            let image = unsafe { Image::from_raw(image) };
+            #[cfg(CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST)]
+            {
+                let class = crate::kexec::selftest::corrupt_class();
+                if let Some(r) = crate::kexec::selftest::with_corruption(image, class, T::post_load)
+                {
+                    // The image is as it was, but refused: it was checked
+                    // corrupted.
+                    r?;
+                    return Err(EINVAL);
+                }
+            }
+            T::post_load(image)?;
             Ok(0)
         })
     }

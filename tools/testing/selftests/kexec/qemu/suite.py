@@ -20,7 +20,7 @@ CASES = {}
 # The cases that boot the debug kernel (KASAN, kmemleak, signatures not forced).
 DEBUG_CASES = {"kexec_malformed_errno", "kexec_sig_not_forced", "kexec_corpus_errno",
                "kexec_load_unload_leak", "kexec_fault_injection", "kexec_concurrent_loads",
-               "kexec_load_during_pressure"}
+               "kexec_load_during_pressure", "kexec_handoff_refusals"}
 
 
 def case(fn):
@@ -1037,6 +1037,46 @@ def kexec_load_during_pressure():
     expect("rc=124" not in r and "rc=143" not in r, f"the load hung: {r}", b)
     expect(re.search(r"load (ok|err=ENOMEM)", r), f"neither success nor ENOMEM: {r}", b)
     print(f"# {hog.split(' ', 1)[1]}; {r.split(' ', 1)[1]}", flush=True)
+
+
+# What each corruption of the corrupt test switch must be refused with
+# (rust/kernel/kexec/selftest.rs, CORRUPTIONS; the reasons of entries.rs).
+REFUSALS = {
+    1: r"is not page-aligned", 2: r"wraps around", 3: r"segments 0 and 1 overlap",
+    4: r"control page 0x[0-9a-f]+ lies in segment 0", 5: r"entry point 0x0 is in no segment",
+    6: r"is not in the purgatory segment", 7: r"pages are written",
+    8: r"source page before any destination", 9: r"is malformed",
+    10: r"indirection page 0x[0-9a-f]+ is in a segment or a control page",
+    11: r"the image has no page table", 12: r"the image has no control page",
+    13: r"is not mapped by the kexec page table",
+}
+
+
+@case
+def kexec_handoff_refusals():
+    """Each class of refusal of the hand-off checks (a loaded image checked
+    with one corruption, then restored) fails the load with EINVAL and its
+    reason, keeps the image loaded before, and leaves the machine usable:
+    a good image then loads and kexecs."""
+    n = kt.nonce()
+    b = kt.boot("kexec_handoff_refusals", f"kt.test=refusals kt.next_nonce={n}", flavour="debug",
+                timeout=300)
+    expect(not b.timed_out, "guest timed out", b)
+    oops = b.oops()
+    expect(not oops, f"report on the console: {oops[0].group(0) if oops else ''}", b)
+    expect(b.has("refuse before load ok") or any(m.startswith("refuse before load ok")
+                                                  for _, m in b.markers()), "the first load failed", b)
+    for c, why in REFUSALS.items():
+        r = next((m for _, m in b.markers(f"refuse {c} ")), None)
+        expect(r == f"refuse {c} load err=EINVAL errno=22 loaded=1",
+               f"corruption {c}: {r}, wanted EINVAL with the image loaded before kept", b)
+        msgs = [m for _, m in b.markers(f"refusemsg {c} ")]
+        expect(any(re.search(r"kexec: hand-off refused: .*" + why, m) for m in msgs),
+               f"corruption {c}: no refusal matching {why!r}: {msgs}", b)
+    expect(b.stage_reached() >= 2 and b.has(f"nonce {n}") and b.has("initrd ok"),
+           "stage 2 not reached after the refusals", b)
+    print(f"# {len(REFUSALS)} classes of refusal, each EINVAL at load with its reason, the image "
+          "loaded before kept; stage 2 reached afterwards", flush=True)
 
 
 def main(argv):
