@@ -42,7 +42,7 @@ fn host() -> bzimage::Host {
 }
 
 fn load_error(e: LoadError) -> Error {
-    pr_err!("{}\n", e.message());
+    pr_err!("{}\n", e);
     e.into()
 }
 
@@ -210,6 +210,8 @@ impl kexec::Loader for BzImage64 {
         let kernel_range = bzimage::kernel_range(&hdr, kernel.len()).map_err(load_error)?;
         let cmdline = ld.cmdline();
         bzimage::check_cmdline(&hdr, cmdline.len()).map_err(load_error)?;
+        // What C loads but cannot boot (the admin guide lists it).
+        bzimage::check_bootable(&hdr, kernel.len()).map_err(load_error)?;
         let crash = ld.image().kind() == Kind::Crash;
         // The ELF core headers (and the crash memory map below), by the
         // kernel's crash code.

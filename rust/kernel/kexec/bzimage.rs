@@ -14,6 +14,7 @@
 //! C header: [`arch/x86/include/uapi/asm/bootparam.h`](srctree/arch/x86/include/uapi/asm/bootparam.h)
 
 use super::errno::Errno;
+use core::fmt;
 
 /// Size of a boot sector; the setup code is counted in these.
 pub const SECTOR_SIZE: usize = 512;
@@ -88,6 +89,8 @@ pub mod bp {
     pub const SECURE_BOOT: usize = 0x1ec;
     /// `hdr.setup_sects` (u8).
     pub const SETUP_SECTS: usize = 0x1f1;
+    /// `hdr.syssize` (u32): the protected-mode payload, in 16-byte units.
+    pub const SYSSIZE: usize = 0x1f4;
     /// `hdr.boot_flag` (u16).
     pub const BOOT_FLAG: usize = 0x1fe;
     /// `hdr.jump` (u16); its high byte is the setup header's end - 0x202.
@@ -186,6 +189,31 @@ pub enum LoadError {
     CmdlineTooLong,
     /// The file is shorter than its own real-mode setup code (`-ENOEXEC`).
     Truncated,
+    /// Not in C, which loads such an image: the file ends before the
+    /// protected-mode payload `syssize` declares, so the decompressor would
+    /// read past it (`-ENOEXEC`).
+    PayloadTruncated {
+        /// Bytes after the setup code.
+        have: u64,
+        /// Bytes `syssize` declares.
+        need: u64,
+    },
+    /// Not in C, which loads such an image: `kernel_alignment` is not a
+    /// power of two; the decompressor uses it as a mask to place the
+    /// kernel, which then lands misaligned or at 0 (`-EINVAL`).
+    BadKernelAlignment {
+        /// `kernel_alignment`.
+        alignment: u32,
+    },
+    /// Not in C, which loads such an image as long as the file fits in
+    /// the rounded-up memory: `init_size` is smaller than the payload it
+    /// must hold (`-EINVAL`).
+    InitSizeTooSmall {
+        /// `init_size`.
+        init_size: u32,
+        /// Bytes `syssize` declares.
+        payload: u64,
+    },
 }
 
 impl LoadError {
@@ -197,14 +225,39 @@ impl LoadError {
             }
             Self::CmdlineTooLong => "Kernel command line too long",
             Self::Truncated => "bzImage truncated",
+            Self::PayloadTruncated { .. } => "bzImage payload truncated",
+            Self::BadKernelAlignment { .. } => "kernel_alignment is not a power of two",
+            Self::InitSizeTooSmall { .. } => "init_size is smaller than the payload",
         }
     }
 
     /// The errno the C loader answers with (negated).
     pub fn errno(self) -> Errno {
         match self {
-            Self::Truncated => Errno::ENOEXEC,
-            Self::CmdlineNoRoomForElfcorehdr | Self::CmdlineTooLong => Errno::EINVAL,
+            Self::Truncated | Self::PayloadTruncated { .. } => Errno::ENOEXEC,
+            Self::CmdlineNoRoomForElfcorehdr
+            | Self::CmdlineTooLong
+            | Self::BadKernelAlignment { .. }
+            | Self::InitSizeTooSmall { .. } => Errno::EINVAL,
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    /// The message, with the values of the fields it names.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())?;
+        match *self {
+            Self::PayloadTruncated { have, need } => write!(
+                f,
+                ": syssize declares {need} bytes after the setup code, the file holds {have}"
+            ),
+            Self::BadKernelAlignment { alignment } => write!(f, ": 0x{alignment:x}"),
+            Self::InitSizeTooSmall { init_size, payload } => write!(
+                f,
+                ": init_size 0x{init_size:x}, payload (syssize) 0x{payload:x} bytes"
+            ),
+            _ => Ok(()),
         }
     }
 }
@@ -255,6 +308,9 @@ pub struct SetupHeader {
     pub pref_address: u64,
     /// Memory the kernel needs from its load address to boot.
     pub init_size: u32,
+    /// Size of the protected-mode payload after the setup code, in 16-byte
+    /// paragraphs.
+    pub syssize: u32,
     /// Length of the setup header as the image declares it (`0x202 +
     /// jump[1] - 0x1f1`): the bytes copied into `boot_params.hdr`.
     pub declared_len: usize,
@@ -326,6 +382,7 @@ impl SetupHeader {
             kernel_alignment: rd32(bp::KERNEL_ALIGNMENT)?,
             pref_address: read_u64(image, bp::PREF_ADDRESS).ok_or(ProbeError::TooShort)?,
             init_size: rd32(bp::INIT_SIZE)?,
+            syssize: rd32(bp::SYSSIZE)?,
             declared_len: bp::HEADER + usize::from(image[bp::JUMP + 1]) - SETUP_HDR_OFFSET,
         })
     }
@@ -452,6 +509,60 @@ pub fn kernel_range(
         return Err(LoadError::Truncated);
     }
     Ok(start..image_len)
+}
+
+/// Refuses, in this order, what C loads but cannot boot: a file that ends
+/// before the payload `syssize` declares, a `kernel_alignment` that is not
+/// a power of two, an `init_size` smaller than the payload. `image_len` is
+/// the length of the whole file.
+///
+/// ```
+/// use kernel::kexec::bzimage::{check_bootable, Host, LoadError, SetupHeader};
+///
+/// let mut img = [0u8; 1024 + 4096];
+/// img[0x1f1] = 1; // setup_sects: the setup code is 1024 bytes
+/// img[0x202..0x206].copy_from_slice(b"HdrS");
+/// img[0x1fe..0x200].copy_from_slice(&[0x55, 0xaa]);
+/// img[0x206] = 0x0f;
+/// img[0x207] = 0x02;
+/// img[0x211] = 1;
+/// img[0x236] = 3;
+/// img[0x1f4..0x1f8].copy_from_slice(&256u32.to_le_bytes()); // 4096 bytes
+/// img[0x230..0x234].copy_from_slice(&0x200000u32.to_le_bytes());
+/// img[0x260..0x264].copy_from_slice(&0x10000u32.to_le_bytes());
+/// let hdr = |img: &[u8]| SetupHeader::probe(img, Host::default()).unwrap();
+/// assert_eq!(check_bootable(&hdr(&img), img.len()), Ok(()));
+/// assert_eq!(
+///     check_bootable(&hdr(&img), img.len() - 1),
+///     Err(LoadError::PayloadTruncated { have: 4095, need: 4096 })
+/// );
+/// img[0x230..0x234].copy_from_slice(&0x300000u32.to_le_bytes());
+/// assert_eq!(
+///     check_bootable(&hdr(&img), img.len()),
+///     Err(LoadError::BadKernelAlignment { alignment: 0x300000 })
+/// );
+/// img[0x230..0x234].copy_from_slice(&0x1000u32.to_le_bytes());
+/// img[0x260..0x264].copy_from_slice(&0xfffu32.to_le_bytes());
+/// assert!(matches!(check_bootable(&hdr(&img), img.len()), Err(LoadError::InitSizeTooSmall { .. })));
+/// ```
+pub fn check_bootable(hdr: &SetupHeader, image_len: usize) -> Result<(), LoadError> {
+    let have = (image_len as u64).saturating_sub(hdr.kern16_size() as u64);
+    let need = u64::from(hdr.syssize) * 16;
+    if have < need {
+        return Err(LoadError::PayloadTruncated { have, need });
+    }
+    if !hdr.kernel_alignment.is_power_of_two() {
+        return Err(LoadError::BadKernelAlignment {
+            alignment: hdr.kernel_alignment,
+        });
+    }
+    if u64::from(hdr.init_size) < need {
+        return Err(LoadError::InitSizeTooSmall {
+            init_size: hdr.init_size,
+            payload: need,
+        });
+    }
+    Ok(())
 }
 
 /// A `boot_params` buffer under construction: typed little-endian stores at

@@ -5,8 +5,13 @@
     mkbad.py BZIMAGE OUTDIR
 
 Writes OUTDIR/<name> for each case and OUTDIR/MANIFEST with lines
-"<name> <errno name the C loader gives> <what is wrong>".
+"<name> <errno name the C loader gives> <what is wrong>"; and in
+OUTDIR/../unbootable the images C loads but cannot boot, which the Rust
+loader refuses, with OUTDIR/../unbootable/MANIFEST lines
+"<name> <C result> <Rust errno> <what is wrong>".
 """
+
+import os
 
 import struct
 import sys
@@ -44,12 +49,24 @@ def main(src, out):
         "setup_sects 255 in a 64 KiB file")
     put("shorter_than_setup", img[:kern16 - 1], "ENOEXEC",
         "one byte shorter than its own setup code")
-    put("setup_only", img[:kern16], "OK_OR_ERR",
-        "exactly its setup code: an empty kernel (placement decides)")
     put("header_len_0xff", patched(0x201, "B", 0xff), "OK",
         "setup header declared 272 bytes long (copied as declared)")
 
     images.write_index("MANIFEST")
+
+    syssize = struct.unpack_from("<I", img, 0x1f4)[0]
+    payload = syssize * 16
+    ub = ImageSet(os.path.join(out, "..", "unbootable"))
+    ub.put("payload_cut", img[:kern16 + payload - 4096], "OK", "ENOEXEC",
+           "the file ends 4 KiB before the payload syssize declares")
+    ub.put("setup_only", img[:kern16], "OK", "ENOEXEC",
+           "exactly its setup code: no payload at all")
+    ub.put("alignment_3m", patched(0x230, "<I", 0x300000), "OK", "EINVAL",
+           "kernel_alignment 3 MiB, not a power of two")
+    ub.put("alignment_0", patched(0x230, "<I", 0), "OK", "EINVAL", "kernel_alignment 0")
+    ub.put("init_size_small", patched(0x260, "<I", payload - 16), "OK", "EINVAL",
+           "init_size 16 bytes smaller than the payload (the page rounding lets C load it)")
+    ub.write_index("MANIFEST")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@
     mkcorpus.py BZIMAGE OUTDIR
 
 Every image starts from the real one cut to its setup code plus 64 KiB of
-kernel, with init_size lowered to 256 KiB (a load allocates init_size bytes
-of pages; the images are loaded, never run, so this keeps 1,600 loads quick
-under KASAN while every loader path is still taken):
+kernel, with syssize saying 64 KiB and init_size lowered to 256 KiB (a load
+allocates init_size bytes of pages; the images are loaded, never run, so
+this keeps 1,600 loads quick under KASAN while every loader path is still
+taken):
 
   trunc_*   cut at every setup header field boundary and around the setup code
   field_*   each setup header field set to its boundary values
@@ -57,6 +58,7 @@ def main(src, out):
     sects = full[0x1f1] or 4
     kern16 = (sects + 1) * 512
     base = bytearray(full[:kern16 + 64 * 1024])
+    struct.pack_into("<I", base, 0x1f4, 64 * 1024 // 16)
     struct.pack_into("<I", base, 0x260, 256 << 10)
     images = ImageSet(out)
     put = images.put

@@ -64,7 +64,7 @@ fi
 cp "$out"/images/*.cpio "$out"/images/bzImage "$out"/images/payload.sha256 "$root/images/"
 mkcpio "$root" "$out/stage1.cpio"
 
-cp -r "$out/images/bad" "$root/images/"
+cp -r "$out/images/bad" "$out/images/unbootable" "$root/images/"
 [ -z "$keys" ] || cp -r "$out/images/sig" "$root/images/"
 if [ -n "$corpus" ]; then
 	python3 "$here/mkcorpus.py" "$kernel" "$out/images/corpus"

@@ -12,13 +12,14 @@ import hashlib
 import os
 import random
 import re
+import struct
 import sys
 
 import kt
 
 CASES = {}
 # The cases that boot the debug kernel (KASAN, kmemleak, signatures not forced).
-DEBUG_CASES = {"kexec_malformed_errno", "kexec_sig_not_forced", "kexec_corpus_errno",
+DEBUG_CASES = {"kexec_malformed_errno", "kexec_unbootable_refused", "kexec_sig_not_forced", "kexec_corpus_errno",
                "kexec_load_unload_leak", "kexec_fault_injection", "kexec_concurrent_loads",
                "kexec_load_during_pressure", "kexec_handoff_refusals"}
 
@@ -176,12 +177,74 @@ def manifest():
     return rows
 
 
+_malformed = {}
+
+
+def malformed_boot():
+    """The debug-kernel boot that loads the malformed and unbootable images."""
+    if "b" not in _malformed:
+        _malformed["b"] = kt.boot("kexec_malformed_errno", "kt.test=malformed", flavour="debug",
+                                  timeout=600)
+    b = _malformed["b"]
+    expect(not b.timed_out and b.has("malformed end"), "guest did not finish", b)
+    return b
+
+
+def rust_refusal(img, cmdline_len=14):
+    """What the Rust loader refuses and C loads (bzimage::check_bootable),
+    as "err=<ERRNO>", for an image that gets that far in the Rust loader:
+    through probe, its setup code and the command line checks; else None."""
+    u8 = lambda o: img[o] if len(img) > o else 0
+    u16 = lambda o: struct.unpack_from("<H", img, o)[0]
+    u32 = lambda o: struct.unpack_from("<I", img, o)[0]
+    if (len(img) < 1024 or img[0x202:0x206] != b"HdrS" or u16(0x1fe) != 0xaa55 or
+            u16(0x206) < 0x020c or not u8(0x211) & 1 or u16(0x236) & 3 != 3):
+        return None
+    k16 = ((u8(0x1f1) or 4) + 1) * 512
+    if len(img) < k16 or cmdline_len + 30 > u32(0x238):
+        return None
+    need = u32(0x1f4) * 16
+    if len(img) - k16 < need:
+        return "err=ENOEXEC"
+    align = u32(0x230)
+    if align == 0 or align & (align - 1):
+        return "err=EINVAL"
+    if u32(0x260) < need:
+        return "err=EINVAL"
+    return None
+
+
+@case
+def kexec_unbootable_refused():
+    """Images C loads but that cannot boot: the Rust loader refuses each at
+    load, with a reason naming the field and both values; C loads them."""
+    b = malformed_boot()
+    oops = b.oops()
+    expect(not oops, f"oops/warning: {oops[0].group(0) if oops else ''}", b)
+    with open(os.path.join(kt.guest_dir("debug"), "images", "unbootable", "MANIFEST")) as f:
+        rows = [l.rstrip("\n").split(" ", 3) for l in f]
+    res = {}
+    for _, m in b.markers("bad ub_"):
+        w = m.split(" ", 3)
+        res[(w[1][3:], w[2])] = w[3].split()[0]
+    for name, want_c, want_r, why in rows:
+        c, r = res.get((name, "c")), res.get((name, "rust"))
+        expect(c == "ok", f"{name} ({why}): C gives {c}, wanted it loaded (the difference is real)", b)
+        expect(r == f"err={want_r}", f"{name} ({why}): Rust gives {r}, wanted err={want_r}", b)
+        msgs = [m.split(" ", 3)[3] for _, m in b.markers(f"badmsg ub_{name} rust ")]
+        reason = [m for m in msgs if re.search(r"kexec-bzImage64-rs: (bzImage payload truncated: "
+                                               r"syssize declares \d+ bytes.*holds \d+|kernel_alignment"
+                                               r" is not a power of two: 0x[0-9a-f]+|init_size is "
+                                               r"smaller than the payload: init_size 0x)", m)]
+        expect(reason, f"{name}: no reason naming the field and its values: {msgs}", b)
+        print(f"# {name}: {why}: C loads it, Rust {want_r}: {reason[0].split(': ', 1)[1]}", flush=True)
+
+
 @case
 def kexec_malformed_errno():
     # On the debug kernel: signatures are checked but not enforced, so the
     # loaders' own checks decide, under KASAN and UBSAN.
-    b = kt.boot("kexec_malformed_errno", "kt.test=malformed", flavour="debug", timeout=600)
-    expect(not b.timed_out and b.has("malformed end"), "guest did not finish", b)
+    b = malformed_boot()
     oops = b.oops()
     expect(not oops, f"oops/warning: {oops[0].group(0) if oops else ''}", b)
     res, msgs = {}, {}
@@ -325,8 +388,24 @@ def kexec_corpus_errno():
     seen = {r[1]: (r[2], r[3]) for r in rows if len(r) == 4}
     missing = [n for n in listed if n not in seen]
     expect(not missing, f"{len(missing)} corpus images without a result, e.g. {missing[:5]}", b)
-    differ = [(n, c, r) for n, (c, r) in seen.items() if c != r]
-    expect(not differ, f"{len(differ)} inputs where C and Rust differ, e.g. {differ[:8]}")
+    # The deliberate differences: what C loads but cannot boot, which the
+    # Rust loader refuses (rust_refusal, the same checks on the same bytes).
+    cdir = os.path.join(kt.guest_dir("debug"), "images", "corpus")
+    deliberate, differ = {}, []
+    for n, (c, r) in seen.items():
+        path = os.path.join(cdir, n)
+        # (A few inputs are not corpus files: see corpus.sh.)
+        want = c
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                want = rust_refusal(f.read()) or c
+        if want != c:
+            deliberate[n] = (c, want)
+        if r != want:
+            differ.append((n, c, r, want))
+    expect(not differ, f"{len(differ)} inputs where Rust does not give what is expected "
+           f"(name, C, Rust, expected), e.g. {differ[:8]}")
+    # (Where C refuses such an image too, later, the Rust refusal comes first.)
     none = [n for n, (c, r) in seen.items() if c == "none"]
     expect(not none, f"no result for {none[:5]}")
     # The guest's own failures (no switch, no file) are not results.
@@ -337,8 +416,10 @@ def kexec_corpus_errno():
            "must hold both images that load and images that are refused", b)
     from collections import Counter
     hist = Counter(c for c, _ in seen.values())
-    print(f"# {len(seen)} inputs ({len(listed)} images), same result from both loaders: "
-          f"{dict(sorted(hist.items()))}", flush=True)
+    print(f"# {len(seen)} inputs ({len(listed)} images), C results: {dict(sorted(hist.items()))}; "
+          f"Rust the same but for {len(deliberate)} images that cannot boot, refused first "
+          f"(C -> Rust: {dict(sorted(Counter(deliberate.values()).items()))}), e.g. "
+          f"{sorted(deliberate)[:4]}", flush=True)
 
 
 @case

@@ -38,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(hdr) = plain {
         let mut ctl = Ctl::new(data.get(CTL_OFFSET..).unwrap_or(&[]));
         check_kernel_range(&hdr, data.len(), &mut ctl);
+        check_bootable_model(&hdr, data.len());
         check_cmdline_len(&hdr, &mut ctl);
         check_layout_arith(&mut ctl);
         build_params(data, &hdr, &mut ctl);
@@ -109,6 +110,23 @@ fn expected_probe(d: &[u8]) -> Result<(), ProbeError> {
         return Err(ProbeError::Below4GOnly);
     }
     Ok(())
+}
+
+/// `check_bootable` against a model of its three checks, in its order.
+fn check_bootable_model(hdr: &SetupHeader, len: usize) {
+    let have = (len as u64).saturating_sub(hdr.kern16_size() as u64);
+    let need = hdr.syssize as u64 * 16;
+    let a = hdr.kernel_alignment;
+    let want = if have < need {
+        Err(LoadError::PayloadTruncated { have, need })
+    } else if a == 0 || a & (a - 1) != 0 {
+        Err(LoadError::BadKernelAlignment { alignment: a })
+    } else if (hdr.init_size as u64) < need {
+        Err(LoadError::InitSizeTooSmall { init_size: hdr.init_size, payload: need })
+    } else {
+        Ok(())
+    };
+    assert_eq!(check_bootable(hdr, len), want);
 }
 
 fn check_kernel_range(hdr: &SetupHeader, len: usize, ctl: &mut Ctl<'_>) {

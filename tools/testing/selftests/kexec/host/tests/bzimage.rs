@@ -295,3 +295,50 @@ fn kernel_memsz_wraps_like_c_page_align() {
         assert_eq!(hdr.kernel_memsz(4096), want, "init_size {init:#x}");
     }
 }
+
+#[test]
+fn unbootable_images_are_refused_in_order() {
+    // 1024 bytes of setup code, then a 4096-byte payload (syssize 256).
+    let mut img = valid_image(1024 + 4096);
+    img[bp::SYSSIZE..bp::SYSSIZE + 4].copy_from_slice(&256u32.to_le_bytes());
+    let hdr = |img: &[u8]| SetupHeader::probe(img, Host::default()).unwrap();
+    assert_eq!(check_bootable(&hdr(&img), img.len()), Ok(()));
+    // A signature appended after the payload is fine.
+    assert_eq!(check_bootable(&hdr(&img), img.len() + 2048), Ok(()));
+    // The file cut anywhere in the payload, or before it.
+    for len in [0, 1024, 1025, 1024 + 4095] {
+        let e = check_bootable(&hdr(&img), len).unwrap_err();
+        assert_eq!(e, LoadError::PayloadTruncated { have: len.saturating_sub(1024) as u64, need: 4096 });
+        assert_eq!(e.errno().name(), "ENOEXEC");
+        assert!(e.to_string().contains("syssize declares 4096 bytes"), "{e}");
+    }
+    // syssize 0: no payload to check (C's own checks decide).
+    img[bp::SYSSIZE..bp::SYSSIZE + 4].copy_from_slice(&0u32.to_le_bytes());
+    assert_eq!(check_bootable(&hdr(&img), 1024), Ok(()));
+    img[bp::SYSSIZE..bp::SYSSIZE + 4].copy_from_slice(&256u32.to_le_bytes());
+    // Alignments: every power of two is fine, anything else refused.
+    for a in [1u32, 0x1000, 0x200000, 0x8000_0000] {
+        img[bp::KERNEL_ALIGNMENT..bp::KERNEL_ALIGNMENT + 4].copy_from_slice(&a.to_le_bytes());
+        assert_eq!(check_bootable(&hdr(&img), img.len()), Ok(()), "{a:#x}");
+    }
+    for a in [0u32, 3, 0x300000, 0xffff_ffff, 0xffff_f000] {
+        img[bp::KERNEL_ALIGNMENT..bp::KERNEL_ALIGNMENT + 4].copy_from_slice(&a.to_le_bytes());
+        let e = check_bootable(&hdr(&img), img.len()).unwrap_err();
+        assert_eq!(e, LoadError::BadKernelAlignment { alignment: a });
+        assert_eq!(e.errno().name(), "EINVAL");
+        assert_eq!(e.to_string(), format!("kernel_alignment is not a power of two: {a:#x}"));
+    }
+    img[bp::KERNEL_ALIGNMENT..bp::KERNEL_ALIGNMENT + 4].copy_from_slice(&0x200000u32.to_le_bytes());
+    // init_size: the payload's size is enough, a byte less is not.
+    img[bp::INIT_SIZE..bp::INIT_SIZE + 4].copy_from_slice(&4096u32.to_le_bytes());
+    assert_eq!(check_bootable(&hdr(&img), img.len()), Ok(()));
+    img[bp::INIT_SIZE..bp::INIT_SIZE + 4].copy_from_slice(&4095u32.to_le_bytes());
+    assert_eq!(
+        check_bootable(&hdr(&img), img.len()),
+        Err(LoadError::InitSizeTooSmall { init_size: 4095, payload: 4096 })
+    );
+    // The order: a truncated payload first, then the alignment.
+    img[bp::KERNEL_ALIGNMENT..bp::KERNEL_ALIGNMENT + 4].copy_from_slice(&3u32.to_le_bytes());
+    assert!(matches!(check_bootable(&hdr(&img), 1024), Err(LoadError::PayloadTruncated { .. })));
+    assert!(matches!(check_bootable(&hdr(&img), img.len()), Err(LoadError::BadKernelAlignment { .. })));
+}

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# kexec_malformed_errno: every image in /mnt/images/bad (see its MANIFEST),
-# and command lines around the limit, through each loader in turn.  For each
+# kexec_malformed_errno and kexec_unbootable_refused: every image in
+# /mnt/images/bad and /mnt/images/unbootable (see their MANIFESTs), and
+# command lines around the limit, through each loader in turn.  For each
 # it prints "KT: bad NAME LOADER <kt_load result>" and the loaders' messages
 # as "KT: badmsg NAME LOADER <dmesg line>".
 . /tests/lib.sh
@@ -22,6 +23,11 @@ while read -r name _; do
 		try "$name" "$l" "$bad/$name" -c "console=ttyS0"
 	done
 done <"$bad/MANIFEST"
+while read -r ub _; do
+	for l in c rust; do
+		try "ub_$ub" "$l" "/mnt/images/unbootable/$ub" -c "console=ttyS0"
+	done
+done </mnt/images/unbootable/MANIFEST
 for len in 2017 2018 2047 2048 4096; do
 	for l in c rust; do
 		try "cmdline_len_$len" "$l" /mnt/images/bzImage -c "console=ttyS0" -p $len
