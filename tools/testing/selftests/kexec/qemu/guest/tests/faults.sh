@@ -43,11 +43,5 @@ if [ "$stage" = 1 ]; then
 	fi
 	# The machine is still whole: a normal load and kexec.
 	use_loader rust
-	dmesg -c >/dev/null
-	if kt_load load $img/bzImage -i $img/stage2.cpio -d -c "$(next_cmdline)"; then
-		show_loader_log
-		kt_load exec
-	fi
-	show_loader_log
-	echo "KT: fail"
+	kexec_next $img/bzImage $img/stage2.cpio "$(next_cmdline)"
 fi

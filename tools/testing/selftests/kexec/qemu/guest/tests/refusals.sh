@@ -19,11 +19,5 @@ if [ "$stage" = 1 ]; then
 		dmesg -c | grep -E 'hand-off|selftest' | sed "s/^\[[ 0-9.]*\] /KT: refusemsg $c /"
 		c=$((c + 1))
 	done
-	dmesg -c >/dev/null
-	if kt_load load $img/bzImage -i $img/stage2.cpio -d -c "$(next_cmdline)"; then
-		show_loader_log
-		kt_load exec
-	fi
-	show_loader_log
-	echo "KT: fail"
+	kexec_next $img/bzImage $img/stage2.cpio "$(next_cmdline)"
 fi
