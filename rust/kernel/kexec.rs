@@ -359,6 +359,8 @@ pub struct OwnedSegment {
 /// Where the purgatory of the image being loaded is.
 #[derive(Debug, Clone, Copy)]
 struct LoadedPurgatory {
+    /// The built-in object, parsed once.
+    pg: purgatory::Purgatory<'static>,
     /// Physical address of its segment.
     mem: u64,
     /// Bytes of `purgatory_info.purgatory_buf`.
@@ -519,6 +521,7 @@ impl<'a> Load<'a> {
         // From here on nothing fails: the buffers become the core's.
         self.set_purgatory_info(buf, sechdrs, built.entry);
         self.purgatory = Some(LoadedPurgatory {
+            pg,
             mem: mem as u64,
             bufsz: layout.bufsz,
         });
@@ -555,7 +558,7 @@ impl<'a> Load<'a> {
             pr_err!("purgatory not loaded\n");
             return Err(EINVAL);
         };
-        let pg = parse_purgatory()?;
+        let pg = lp.pg;
         let buf = self
             .image
             .raw_mut()
@@ -587,7 +590,7 @@ impl<'a> Load<'a> {
     /// The physical address purgatory symbol `name` will have.
     pub fn purgatory_symbol_addr(&self, name: &CStr) -> Result<u64> {
         let lp = self.purgatory.ok_or(EINVAL)?;
-        Ok(parse_purgatory()?.symbol_addr(name.as_bytes(), lp.mem)?)
+        Ok(lp.pg.symbol_addr(name.as_bytes(), lp.mem)?)
     }
 }
 

@@ -7,9 +7,9 @@
 //! differs (EFI-booted machines are left to the C loader for now), the
 //! documentation in `Documentation/admin-guide/kexec-rust.rst` says so.
 //! Crash (kdump) images take C's path through the kernel's crash code
-//! (`crash_load_segments()`, `crash_setup_memmap_entries()`). The
-//! unsafe parts are in the kernel crate (`rust/kernel/kexec.rs`); this file
-//! has none.
+//! (`crash_load_segments()`, `crash_setup_memmap_entries()`). It is
+//! written on the kernel crate's safe API (`rust/kernel/kexec.rs`), which
+//! holds every raw pointer and FFI call.
 
 use kernel::{
     alloc::{flags::GFP_KERNEL, KVec},

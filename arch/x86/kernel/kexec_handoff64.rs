@@ -23,8 +23,9 @@
 //!   since no page of the image lies there.
 //!
 //! The CPU state changes and the call of `relocate_kernel` stay in C, and
-//! `relocate_kernel_64.S` is unchanged. The unsafe parts are in the kernel
-//! crate (`rust/kernel/kexec/x86/handoff.rs`); this file has none.
+//! `relocate_kernel_64.S` is unchanged. This file is written on the kernel
+//! crate's safe API (`rust/kernel/kexec/x86/handoff.rs`), which holds every
+//! raw pointer and FFI call.
 
 use kernel::{
     bindings,

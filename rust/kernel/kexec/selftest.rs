@@ -80,7 +80,7 @@ impl Load<'_> {
         }
         // INVARIANT: `kexec_load_purgatory()` set `purgatory_buf` to the
         // segment's buffer of `bufsz` bytes (checked), and the section headers.
-        self.purgatory = Some(LoadedPurgatory { mem, bufsz });
+        self.purgatory = Some(LoadedPurgatory { pg, mem, bufsz });
         let cmp = match self.compare_purgatory(mem) {
             Ok(()) => Comparison::Identical {
                 bytes: bufsz,
@@ -94,7 +94,7 @@ impl Load<'_> {
     /// The first difference between the purgatory C built at `mem` and a
     /// Rust build of it, as (what, index).
     fn compare_purgatory(&mut self, mem: u64) -> core::result::Result<(), (&'static str, usize)> {
-        let pg = parse_purgatory().map_err(|_| ("parse", 0))?;
+        let pg = self.purgatory.map(|p| p.pg).ok_or(("parse", 0))?;
         let mut mine =
             KVVec::from_elem(0u8, pg.layout().bufsz, GFP_KERNEL).map_err(|_| ("memory", 0))?;
         let built = pg.build(mem, &mut mine).map_err(|_| ("build", 0))?;
