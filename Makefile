@@ -12,12 +12,19 @@ QEMU := tools/testing/selftests/kexec/qemu
 #       or ACPI (it only loads images, made from the main kernel's bzImage).
 MAIN_CONFIG := base rust kunit loader pefile hotplug kdump sig sigforce
 DEBUG_CONFIG := base rust loader sig debug faults
+# distro: Debian's 6.12 options for kexec (config/distro.config: UEFI,
+#       lockdown under Secure Boot, platform keyring, IMA_KEXEC, kdump),
+#       signed kexec not forced; booted through OVMF by the efi_* cases.
+DISTRO_CONFIG := base rust loader pefile sig distro
+# Debian's ovmf test key (README.Debian of the package): in PK, KEK and db
+# of OVMF_VARS_4M.snakeoil.fd.
+OVMF_TEST_KEY := /usr/share/ovmf/PkKek-1-snakeoil
 # Loader used by `make run`: rust or c.
 LOADER ?= rust
 # Loads per loader in `make bench`.
 BENCH_ROUNDS ?= 20
 
-.PHONY: all run test bench deps tree keys kernel guest kernel-debug guest-debug fuzz clean distclean
+.PHONY: all run test bench deps tree keys kernel guest kernel-debug guest-debug kernel-distro guest-distro fuzz clean distclean
 
 all: guest
 
@@ -45,6 +52,16 @@ kernel-debug: tree keys
 guest-debug: kernel-debug kernel
 	@$(QEMU)/mkinitramfs.sh build/guest-debug build/kernel-main/arch/x86/boot/bzImage \
 		--sig build/keys --corpus
+
+kernel-distro: tree keys
+	@scripts/kernel.sh distro $(DISTRO_CONFIG)
+
+# The distro guest boots through UEFI firmware: its bzImage is also signed
+# with the key OVMF's Secure Boot variable store trusts (Debian's ovmf test
+# key), for the firmware and for the platform keyring.
+guest-distro: kernel-distro
+	@$(QEMU)/mkinitramfs.sh build/guest-distro build/kernel-distro/arch/x86/boot/bzImage \
+		--sig build/keys --db $(OVMF_TEST_KEY)
 
 # Build, boot, kexec into a second kernel, print what happened.  KDUMP=1:
 # the second kernel is a crash kernel, reached by a panic.

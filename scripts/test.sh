@@ -13,11 +13,35 @@ tap=$results/test.tap
 
 emit() { echo "$1" | tee -a "$tap.body"; }
 
-# The debug kernel (KASAN, kmemleak, ...) builds at low priority while the
-# tests of the main kernel, mostly one QEMU thread, use the other core.
+# The debug kernel (KASAN, kmemleak, ...) and then the distro kernel build
+# at low priority while the tests of the main kernel, mostly one QEMU
+# thread, use the other core.  Each build's exit status goes to a file.
 debug_log=$results/build-debug.log
-nice -n 10 make -s guest-debug >"$debug_log" 2>&1 &
-debug_pid=$!
+distro_log=$results/build-distro.log
+rm -f "$results"/build-{debug,distro}.rc
+(
+	nice -n 10 make -s guest-debug >"$debug_log" 2>&1
+	echo $? >"$results/build-debug.rc"
+	nice -n 10 make -s guest-distro >"$distro_log" 2>&1
+	echo $? >"$results/build-distro.rc"
+) &
+builds_pid=$!
+
+# flavour_cases FLAVOUR LOG: the flavour's cases once its kernel is built,
+# or each case failed with the build log's tail.
+flavour_cases() {
+	while [ ! -f "$results/build-$1.rc" ] && kill -0 "$builds_pid" 2>/dev/null; do
+		sleep 5
+	done
+	if [ "$(cat "$results/build-$1.rc" 2>/dev/null)" = 0 ]; then
+		python3 tools/testing/selftests/kexec/qemu/suite.py --flavour "$1" | tee -a "$tap.body"
+	else
+		for c in $(python3 tools/testing/selftests/kexec/qemu/suite.py --list --flavour "$1"); do
+			emit "not ok - $c (the $1 kernel did not build: $2)"
+		done
+		tail -20 "$2" | sed 's/^/# /'
+	fi
+}
 
 # 1. Host tests: cargo test over the core-only parsers.
 if [ -f tools/testing/selftests/kexec/host/Cargo.toml ]; then
@@ -44,16 +68,12 @@ CARGO_BUILD_JOBS=2 scripts/fuzz.sh "${FUZZ_SECONDS:-30}" | tee -a "$tap.body"
 # 3. In-kernel unit tests (Rust doctests under KUnit) in one boot.
 python3 tools/testing/selftests/kexec/qemu/kunit.py | tee -a "$tap.body"
 
-# 4. QEMU end to end: the main kernel's cases, then the debug kernel's.
+# 4. QEMU end to end: the main kernel's cases, then the debug kernel's, then
+# the distro kernel's (through UEFI firmware).
 python3 tools/testing/selftests/kexec/qemu/suite.py --flavour main | tee -a "$tap.body"
-if wait "$debug_pid"; then
-	python3 tools/testing/selftests/kexec/qemu/suite.py --flavour debug | tee -a "$tap.body"
-else
-	for c in $(python3 tools/testing/selftests/kexec/qemu/suite.py --list --flavour debug); do
-		emit "not ok - $c (the debug kernel did not build: $debug_log)"
-	done
-	tail -20 "$debug_log" | sed 's/^/# /'
-fi
+flavour_cases debug "$debug_log"
+flavour_cases distro "$distro_log"
+wait "$builds_pid"
 
 passed=$(grep -c '^ok ' "$tap.body")
 failed=$(grep -c '^not ok ' "$tap.body")

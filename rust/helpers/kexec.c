@@ -82,11 +82,49 @@ u64 rust_helper_sme_get_me_mask(void)
 
 #ifdef CONFIG_EFI
 /* Declared in <asm/efi.h>, which bindgen cannot take on its own. */
-extern unsigned long efi_config_table;
+extern unsigned long efi_fw_vendor, efi_config_table;
+#ifdef CONFIG_EFI_RUNTIME_MAP
+int efi_get_runtime_map_size(void);
+int efi_get_runtime_map_desc_size(void);
+int efi_runtime_map_copy(void *buf, size_t bufsz);
+#endif
 
 unsigned long rust_helper_efi_config_table(void)
 {
 	return efi_config_table;
+}
+
+unsigned long rust_helper_efi_fw_vendor(void)
+{
+	return efi_fw_vendor;
+}
+
+/* Without CONFIG_EFI_RUNTIME_MAP, as the header's stubs: no map. */
+int rust_helper_efi_get_runtime_map_size(void)
+{
+#ifdef CONFIG_EFI_RUNTIME_MAP
+	return efi_get_runtime_map_size();
+#else
+	return 0;
+#endif
+}
+
+int rust_helper_efi_get_runtime_map_desc_size(void)
+{
+#ifdef CONFIG_EFI_RUNTIME_MAP
+	return efi_get_runtime_map_desc_size();
+#else
+	return 0;
+#endif
+}
+
+int rust_helper_efi_runtime_map_copy(void *buf, size_t bufsz)
+{
+#ifdef CONFIG_EFI_RUNTIME_MAP
+	return efi_runtime_map_copy(buf, bufsz);
+#else
+	return 0;
+#endif
 }
 #endif
 #endif

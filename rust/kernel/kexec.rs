@@ -238,6 +238,15 @@ impl Image {
         self.raw().head as u64
     }
 
+    /// The IMA measurement list the core placed for the next kernel
+    /// (`ima_add_kexec_buffer()`, before the loader runs), as its physical
+    /// address and size; `None` when there is none.
+    #[cfg(CONFIG_IMA_KEXEC)]
+    pub fn ima_buffer(&self) -> Option<(u64, u64)> {
+        let k = self.raw();
+        (k.ima_buffer_size != 0).then(|| (k.ima_buffer_addr as u64, k.ima_buffer_size as u64))
+    }
+
     /// The physical address of a page the core allocated for this image.
     fn page_phys(page: *mut bindings::page) -> u64 {
         // SAFETY: `page` is a page the core allocated for the image (the

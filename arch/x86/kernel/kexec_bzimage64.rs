@@ -3,9 +3,10 @@
 //! The x86_64 bzImage loader for `kexec_file_load(2)`, in Rust.
 //!
 //! It does what `arch/x86/kernel/kexec-bzimage64.c` does, one function per
-//! concern as there, and sits before it in `kexec_file_loaders[]`. Where it
-//! differs (EFI-booted machines are left to the C loader for now), the
-//! documentation in `Documentation/admin-guide/kexec-rust.rst` says so.
+//! concern as there, and sits before it in `kexec_file_loaders[]`: BIOS and
+//! EFI-booted machines, the IMA measurement list, crash kernels. Where it
+//! differs (it refuses at load what cannot boot), the documentation in
+//! `Documentation/admin-guide/kexec-rust.rst` says so.
 //! Crash (kdump) images take C's path through the kernel's crash code
 //! (`crash_load_segments()`, `crash_setup_memmap_entries()`). It is
 //! written on the kernel crate's safe API (`rust/kernel/kexec.rs`), which
@@ -109,6 +110,64 @@ fn setup_rng_seed(p: &mut BootParams<'_>, load_addr: u64, offset: usize) -> Resu
     Ok(())
 }
 
+/// The EFI state the next kernel needs to use the firmware's runtime
+/// services (`setup_efi_state()`): the ACPI RSDP when `boot_params` has none,
+/// `efi_info` and `secure_boot`, the runtime memory map (copied at
+/// `map_offset` of the params segment) and the `SETUP_EFI` entry at
+/// `sd_offset`.
+fn setup_efi_state(
+    p: &mut BootParams<'_>,
+    params_addr: u64,
+    map_offset: usize,
+    map_size: usize,
+    sd_offset: usize,
+) -> Result {
+    let Some(fw) = x86::efi_firmware() else {
+        return Ok(());
+    };
+    if p.get_u64(bp::ACPI_RSDP_ADDR) == 0 {
+        if let Some(rsdp) = fw.acpi_rsdp {
+            p.put_u64(bp::ACPI_RSDP_ADDR, rsdp);
+        }
+    }
+    let cur = x86::boot_params();
+    if !fw.runtime_services || bzimage::read_u32(cur, bp::EFI_MEMMAP_SIZE) == Some(0) {
+        return Ok(());
+    }
+    let mut map = None;
+    if map_size != 0 {
+        let end = map_offset.checked_add(map_size).ok_or(EINVAL)?;
+        let dst = p.bytes().get_mut(map_offset..end).ok_or(EINVAL)?;
+        #[cfg(CONFIG_EFI)]
+        x86::efi_runtime_map_copy(dst)?;
+        #[cfg(not(CONFIG_EFI))]
+        let _ = dst;
+        let size = u32::try_from(map_size).map_err(|_| EINVAL)?;
+        let phys = params_addr.checked_add(map_offset as u64).ok_or(EINVAL)?;
+        map = Some((phys, size));
+    }
+    p.set_efi_info(cur, fw.memdesc_size, map);
+    let esd = bzimage::efi_setup_data(fw.fw_vendor, fw.config_table, fw.smbios);
+    p.push_setup_data(params_addr, sd_offset, bzimage::SETUP_EFI, &esd)
+        .ok_or(EINVAL)
+}
+
+/// The `SETUP_IMA` entry at `sd_offset`, pointing at the IMA measurement
+/// list the core placed (`setup_ima_state()`).
+fn setup_ima_state(
+    p: &mut BootParams<'_>,
+    params_addr: u64,
+    sd_offset: usize,
+    ima: Option<(u64, u64)>,
+) -> Result {
+    let Some((addr, size)) = ima else {
+        return Ok(());
+    };
+    let isd = bzimage::ima_setup_data(addr, size);
+    p.push_setup_data(params_addr, sd_offset, bzimage::SETUP_IMA, &isd)
+        .ok_or(EINVAL)
+}
+
 /// The purgatory, laid out and relocated in Rust. With the test switch
 /// `c_purgatory` (`CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST`), set up by
 /// `kexec_load_purgatory()` and compared with the Rust build instead.
@@ -187,11 +246,6 @@ impl kexec::Loader for BzImage64 {
             pr_debug!("declining (test switch c_loader)\n");
             return Err(ENOEXEC);
         }
-        if x86::efi_booted() {
-            // EFI memory map and runtime setup_data are not done here yet.
-            pr_debug!("booted through EFI: leaving the image to the C loader\n");
-            return Err(ENOEXEC);
-        }
         match SetupHeader::probe(image, host()) {
             Ok(_) => {
                 pr_debug!("It's a relocatable bzImage64\n");
@@ -228,8 +282,15 @@ impl kexec::Loader for BzImage64 {
             load_purgatory(ld).inspect_err(|_| pr_err!("Loading purgatory failed\n"))?;
         kexec_dprintk!("Loaded purgatory at 0x{:x}\n", purgatory);
 
-        // boot_params, command line and setup_data share one segment.
-        let layout = ParamsLayout::new(cmdline.len(), 0, false).ok_or(EINVAL)?;
+        // boot_params, command line, the EFI runtime map and setup_data
+        // share one segment.
+        let efi_map_size = x86::efi_firmware().map_or(0, |fw| fw.runtime_map_size);
+        let ima_kexec = cfg!(CONFIG_IMA_KEXEC);
+        let layout = ParamsLayout::new(cmdline.len(), efi_map_size, ima_kexec).ok_or(EINVAL)?;
+        #[cfg(CONFIG_IMA_KEXEC)]
+        let ima = ld.image().ima_buffer();
+        #[cfg(not(CONFIG_IMA_KEXEC))]
+        let ima: Option<(u64, u64)> = None;
         let buf = KVec::from_elem(0u8, layout.size, GFP_KERNEL)?;
         let params =
             ld.add_owned_segment(buf, layout.size, Placement::high(MIN_BOOTPARAM_ADDR, 16))?;
@@ -301,13 +362,26 @@ impl kexec::Loader for BzImage64 {
         }
         p.put_u8(bp::TYPE_OF_LOADER, bzimage::LOADER_TYPE_KEXEC);
         p.put_u8(bp::LOADFLAGS, 0);
-        // The EFI setup_data slot comes first when the kernel has EFI support,
-        // used or not (as in C).
+        // The setup_data slots, used or not, in C's order: EFI when the
+        // kernel has EFI support, IMA with IMA_KEXEC, the RNG seed. Each
+        // entry is linked at the head of the list.
+        let params_addr = params_addr as u64;
         let mut sd_offset = layout.setup_data_offset;
         if cfg!(CONFIG_EFI) {
+            setup_efi_state(
+                &mut p,
+                params_addr,
+                layout.efi_map_offset,
+                efi_map_size,
+                sd_offset,
+            )?;
             sd_offset += bzimage::SETUP_DATA_HDR_SIZE + bzimage::EFI_SETUP_DATA_SIZE;
         }
-        setup_rng_seed(&mut p, params_addr as u64, sd_offset)?;
+        if ima_kexec {
+            setup_ima_state(&mut p, params_addr, sd_offset, ima)?;
+            sd_offset += bzimage::SETUP_DATA_HDR_SIZE + bzimage::IMA_SETUP_DATA_SIZE;
+        }
+        setup_rng_seed(&mut p, params_addr, sd_offset)?;
         Ok(())
     }
 

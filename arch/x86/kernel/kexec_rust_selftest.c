@@ -22,12 +22,17 @@
  *                                             class of refusal fails the load
  *                                             (rust/kernel/kexec/selftest.rs)
  *
+ * Under lockdown (Secure Boot) debugfs files that can be written cannot be
+ * opened, so the boot parameter kexec_rust_selftest=c_loader,c_handoff sets
+ * the first three switches at boot instead.
+ *
  * A production kernel has none of this: its loader and hand-off are chosen
  * when it is built.
  */
 
 #include <linux/debugfs.h>
 #include <linux/init.h>
+#include <linux/string.h>
 #include <linux/kexec.h>
 #include <asm/kexec-bzimage64.h>
 
@@ -35,6 +40,24 @@ bool kexec_rust_selftest_c_loader;
 bool kexec_rust_selftest_c_purgatory;
 bool kexec_rust_selftest_c_handoff;
 u32 kexec_rust_selftest_corrupt;
+
+static int __init kexec_rust_selftest_setup(char *str)
+{
+	char *sw;
+
+	while ((sw = strsep(&str, ",")) != NULL) {
+		if (!strcmp(sw, "c_loader"))
+			kexec_rust_selftest_c_loader = true;
+		else if (!strcmp(sw, "c_purgatory"))
+			kexec_rust_selftest_c_purgatory = true;
+		else if (!strcmp(sw, "c_handoff"))
+			kexec_rust_selftest_c_handoff = true;
+		else if (*sw)
+			pr_warn("kexec_rust_selftest: unknown switch '%s'\n", sw);
+	}
+	return 1;
+}
+__setup("kexec_rust_selftest=", kexec_rust_selftest_setup);
 
 static int __init kexec_rust_selftest_init(void)
 {

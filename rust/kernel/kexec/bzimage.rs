@@ -79,6 +79,22 @@ pub mod bp {
     pub const EXT_CMD_LINE_PTR: usize = 0x0c8;
     /// `efi_info` (32 bytes).
     pub const EFI_INFO: usize = 0x1c0;
+    /// `efi_info.efi_loader_signature` (u32).
+    pub const EFI_LOADER_SIGNATURE: usize = EFI_INFO;
+    /// `efi_info.efi_systab` (u32, low half).
+    pub const EFI_SYSTAB: usize = EFI_INFO + 4;
+    /// `efi_info.efi_memdesc_size` (u32).
+    pub const EFI_MEMDESC_SIZE: usize = EFI_INFO + 8;
+    /// `efi_info.efi_memdesc_version` (u32).
+    pub const EFI_MEMDESC_VERSION: usize = EFI_INFO + 12;
+    /// `efi_info.efi_memmap` (u32, low half).
+    pub const EFI_MEMMAP: usize = EFI_INFO + 16;
+    /// `efi_info.efi_memmap_size` (u32).
+    pub const EFI_MEMMAP_SIZE: usize = EFI_INFO + 20;
+    /// `efi_info.efi_systab_hi` (u32).
+    pub const EFI_SYSTAB_HI: usize = EFI_INFO + 24;
+    /// `efi_info.efi_memmap_hi` (u32).
+    pub const EFI_MEMMAP_HI: usize = EFI_INFO + 28;
     /// `alt_mem_k` (u32).
     pub const ALT_MEM_K: usize = 0x1e0;
     /// `e820_entries` (u8).
@@ -424,6 +440,37 @@ pub struct ParamsLayout {
     pub size: usize,
 }
 
+/// The payload of the `SETUP_EFI` entry (`struct efi_setup_data`): the
+/// firmware vendor string, the configuration tables and the SMBIOS entry
+/// point, which a kexec'd kernel cannot find on its own.
+///
+/// ```
+/// use kernel::kexec::bzimage::{efi_setup_data, read_u64};
+///
+/// let d = efi_setup_data(0x7f00_0000, 0x7f10_0000, u64::MAX);
+/// assert_eq!(d.len(), 96);
+/// assert_eq!(read_u64(&d, 0), Some(0x7f00_0000));
+/// assert_eq!(read_u64(&d, 16), Some(0x7f10_0000));
+/// assert_eq!(read_u64(&d, 24), Some(u64::MAX));
+/// assert!(d[32..].iter().all(|&b| b == 0));
+/// ```
+pub fn efi_setup_data(fw_vendor: u64, tables: u64, smbios: u64) -> [u8; EFI_SETUP_DATA_SIZE] {
+    let mut d = [0u8; EFI_SETUP_DATA_SIZE];
+    d[0..8].copy_from_slice(&fw_vendor.to_le_bytes());
+    d[16..24].copy_from_slice(&tables.to_le_bytes());
+    d[24..32].copy_from_slice(&smbios.to_le_bytes());
+    d
+}
+
+/// The payload of the `SETUP_IMA` entry (`struct ima_setup_data`): where
+/// the IMA measurement list for the next kernel is, and its size.
+pub fn ima_setup_data(addr: u64, size: u64) -> [u8; IMA_SETUP_DATA_SIZE] {
+    let mut d = [0u8; IMA_SETUP_DATA_SIZE];
+    d[0..8].copy_from_slice(&addr.to_le_bytes());
+    d[8..16].copy_from_slice(&size.to_le_bytes());
+    d
+}
+
 /// Rounds `v` up to a multiple of 16, `None` on overflow.
 fn align16(v: usize) -> Option<usize> {
     Some(v.checked_add(15)? & !15)
@@ -729,6 +776,51 @@ impl<'a> BootParams<'a> {
             }
         }
         n
+    }
+
+    /// Hands the running kernel's EFI state on (`setup_efi_state()`): from
+    /// `cur`, the running kernel's `boot_params`, `secure_boot` and the
+    /// loader signature, system table and descriptor version of `efi_info`;
+    /// `memdesc_size` is the runtime map's descriptor size; `map` the
+    /// physical address and size of the runtime map, when one was copied.
+    ///
+    /// ```
+    /// use kernel::kexec::bzimage::{bp, read_u32, BootParams, BOOT_PARAMS_SIZE};
+    ///
+    /// let mut cur = [0u8; BOOT_PARAMS_SIZE];
+    /// cur[bp::SECURE_BOOT] = 3;
+    /// cur[bp::EFI_LOADER_SIGNATURE..bp::EFI_LOADER_SIGNATURE + 4].copy_from_slice(b"EL64");
+    /// cur[bp::EFI_SYSTAB_HI] = 1;
+    /// let mut buf = [0xffu8; BOOT_PARAMS_SIZE];
+    /// let mut p = BootParams::new(&mut buf).unwrap();
+    /// p.set_efi_info(&cur, 48, Some((0x1_2345_6000, 480)));
+    /// let b = p.bytes();
+    /// assert_eq!(b[bp::SECURE_BOOT], 3);
+    /// assert_eq!(&b[bp::EFI_LOADER_SIGNATURE..bp::EFI_LOADER_SIGNATURE + 4], b"EL64");
+    /// assert_eq!(read_u32(b, bp::EFI_SYSTAB_HI), Some(1));
+    /// assert_eq!(read_u32(b, bp::EFI_MEMDESC_SIZE), Some(48));
+    /// assert_eq!(read_u32(b, bp::EFI_MEMMAP), Some(0x2345_6000));
+    /// assert_eq!(read_u32(b, bp::EFI_MEMMAP_HI), Some(1));
+    /// assert_eq!(read_u32(b, bp::EFI_MEMMAP_SIZE), Some(480));
+    /// ```
+    pub fn set_efi_info(
+        &mut self,
+        cur: &[u8; BOOT_PARAMS_SIZE],
+        memdesc_size: u32,
+        map: Option<(u64, u32)>,
+    ) {
+        let word = |off: usize| read_u32(cur, off).unwrap_or(0);
+        self.put_u8(bp::SECURE_BOOT, cur[bp::SECURE_BOOT]);
+        self.put_u32(bp::EFI_LOADER_SIGNATURE, word(bp::EFI_LOADER_SIGNATURE));
+        self.put_u32(bp::EFI_SYSTAB, word(bp::EFI_SYSTAB));
+        self.put_u32(bp::EFI_SYSTAB_HI, word(bp::EFI_SYSTAB_HI));
+        self.put_u32(bp::EFI_MEMDESC_VERSION, word(bp::EFI_MEMDESC_VERSION));
+        self.put_u32(bp::EFI_MEMDESC_SIZE, memdesc_size);
+        if let Some((phys, size)) = map {
+            self.put_u32(bp::EFI_MEMMAP, phys as u32);
+            self.put_u32(bp::EFI_MEMMAP_HI, (phys >> 32) as u32);
+            self.put_u32(bp::EFI_MEMMAP_SIZE, size);
+        }
     }
 
     /// Writes a `setup_data` entry at `offset` (header then `payload`) and

@@ -26,6 +26,13 @@ macro_rules! hdr_off {
     };
 }
 
+/// Offset of a `boot_params.efi_info` field.
+macro_rules! efi_off {
+    ($f:ident) => {
+        offset_of!(bindings::boot_params, efi_info) + offset_of!(bindings::efi_info, $f)
+    };
+}
+
 // The byte layout of `bzimage` is the C layout.
 const _: () = {
     assert!(size_of::<bindings::boot_params>() == bzimage::BOOT_PARAMS_SIZE);
@@ -70,6 +77,21 @@ const _: () = {
     assert!(hdr_off!(init_size) == bp::INIT_SIZE);
     assert!(size_of::<bindings::setup_data>() == bzimage::SETUP_DATA_HDR_SIZE);
     assert!(size_of::<bindings::efi_setup_data>() == bzimage::EFI_SETUP_DATA_SIZE);
+    assert!(offset_of!(bindings::efi_setup_data, fw_vendor) == 0);
+    assert!(offset_of!(bindings::efi_setup_data, tables) == 16);
+    assert!(offset_of!(bindings::efi_setup_data, smbios) == 24);
+    assert!(size_of::<bindings::ima_setup_data>() == bzimage::IMA_SETUP_DATA_SIZE);
+    assert!(offset_of!(bindings::ima_setup_data, size) == 8);
+    assert!(bindings::SETUP_EFI == bzimage::SETUP_EFI);
+    assert!(bindings::SETUP_IMA == bzimage::SETUP_IMA);
+    assert!(efi_off!(efi_loader_signature) == bp::EFI_LOADER_SIGNATURE);
+    assert!(efi_off!(efi_systab) == bp::EFI_SYSTAB);
+    assert!(efi_off!(efi_memdesc_size) == bp::EFI_MEMDESC_SIZE);
+    assert!(efi_off!(efi_memdesc_version) == bp::EFI_MEMDESC_VERSION);
+    assert!(efi_off!(efi_memmap) == bp::EFI_MEMMAP);
+    assert!(efi_off!(efi_memmap_size) == bp::EFI_MEMMAP_SIZE);
+    assert!(efi_off!(efi_systab_hi) == bp::EFI_SYSTAB_HI);
+    assert!(efi_off!(efi_memmap_hi) == bp::EFI_MEMMAP_HI);
     assert!(bindings::SETUP_RNG_SEED == bzimage::SETUP_RNG_SEED);
     assert!(bindings::E820_MAX_ENTRIES_ZEROPAGE as usize == bzimage::E820_MAX_ENTRIES_ZEROPAGE);
     assert!(bindings::LOADED_HIGH as u8 == bzimage::LOADED_HIGH);
@@ -148,6 +170,99 @@ pub fn la57() -> bool {
 pub fn efi_booted() -> bool {
     // SAFETY: No preconditions.
     unsafe { bindings::efi_enabled(bindings::EFI_BOOT as _) }
+}
+
+/// What the next kernel needs of the EFI firmware the running kernel uses,
+/// read as `setup_efi_state()` reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EfiFirmware {
+    /// Whether EFI runtime services are in use (`EFI_RUNTIME_SERVICES`).
+    pub runtime_services: bool,
+    /// Physical address of the firmware vendor string (`efi_fw_vendor`).
+    pub fw_vendor: u64,
+    /// Physical address of the configuration tables (`efi_config_table`).
+    pub config_table: u64,
+    /// The SMBIOS entry point (`efi.smbios`, all ones when there is none).
+    pub smbios: u64,
+    /// The ACPI RSDP among the configuration tables, ACPI 2.0 first.
+    pub acpi_rsdp: Option<u64>,
+    /// Size of one descriptor of the runtime memory map.
+    pub memdesc_size: u32,
+    /// Size in bytes of the runtime memory map (`efi_get_runtime_map_size()`:
+    /// 0 without `CONFIG_EFI_RUNTIME_MAP`).
+    pub runtime_map_size: usize,
+}
+
+/// The EFI firmware of the running kernel; `None` when the kernel was not
+/// booted through EFI or has no EFI support.
+///
+/// ```
+/// use kernel::kexec::x86;
+///
+/// match x86::efi_firmware() {
+///     Some(fw) => assert!(fw.runtime_map_size % fw.memdesc_size.max(1) as usize == 0),
+///     None => assert!(!x86::efi_booted()),
+/// }
+/// ```
+#[cfg(CONFIG_EFI)]
+pub fn efi_firmware() -> Option<EfiFirmware> {
+    const INVALID: u64 = u64::MAX; // EFI_INVALID_TABLE_ADDR
+    if !efi_booted() {
+        return None;
+    }
+    // SAFETY: `efi` is filled in while the kernel boots (the tables by
+    // `efi_config_parse_tables()`); these fields are not written after.
+    let (acpi20, acpi, smbios) = unsafe {
+        let e = core::ptr::addr_of!(bindings::efi);
+        ((*e).acpi20 as u64, (*e).acpi as u64, (*e).smbios as u64)
+    };
+    // SAFETY: No preconditions.
+    let runtime_services = unsafe { bindings::efi_enabled(bindings::EFI_RUNTIME_SERVICES as _) };
+    // SAFETY: No preconditions: they read variables set while booting.
+    let (fw_vendor, config_table) =
+        unsafe { (bindings::efi_fw_vendor() as u64, bindings::efi_config_table() as u64) };
+    // SAFETY: No preconditions; the runtime map is fixed once booted.
+    let (size, desc) = unsafe {
+        (
+            bindings::efi_get_runtime_map_size(),
+            bindings::efi_get_runtime_map_desc_size(),
+        )
+    };
+    Some(EfiFirmware {
+        runtime_services,
+        fw_vendor,
+        config_table,
+        smbios,
+        acpi_rsdp: [acpi20, acpi].into_iter().find(|&a| a != INVALID),
+        memdesc_size: u32::try_from(desc).unwrap_or(0),
+        runtime_map_size: usize::try_from(size).unwrap_or(0),
+    })
+}
+
+/// Without EFI support there is no EFI firmware to hand on.
+#[cfg(not(CONFIG_EFI))]
+pub fn efi_firmware() -> Option<EfiFirmware> {
+    None
+}
+
+/// Copies the EFI runtime memory map (`efi_runtime_map_copy()`) into `buf`,
+/// which must hold all of it: `EINVAL` otherwise (C would copy a truncated
+/// map, which the next kernel cannot use).
+#[cfg(CONFIG_EFI)]
+pub fn efi_runtime_map_copy(buf: &mut [u8]) -> crate::error::Result {
+    use crate::error::{code::*, to_result};
+    let need = efi_firmware().map_or(0, |fw| fw.runtime_map_size);
+    if need > buf.len() {
+        crate::pr_err!(
+            "EFI runtime map of {} bytes does not fit the {} bytes reserved for it\n",
+            need,
+            buf.len()
+        );
+        return Err(EINVAL);
+    }
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes, and the callee
+    // writes at most that many.
+    to_result(unsafe { bindings::efi_runtime_map_copy(buf.as_mut_ptr().cast(), buf.len()) })
 }
 
 /// The registers purgatory loads before it jumps to the new kernel

@@ -31,6 +31,32 @@ def guest_dir(flavour="main"):
     return os.path.join(BUILD, f"guest-{flavour}")
 
 
+# Debian's ovmf (scripts/deps.sh installs it).  "uefi": the plain 4 MiB
+# build with a blank variable store; "secboot": the Secure Boot build (SMM),
+# with the store that has Debian's test key in PK, KEK and db and Secure
+# Boot on.  Each boot gets a fresh copy of the store.
+OVMF = "/usr/share/OVMF"
+FIRMWARE = {
+    "uefi": ("OVMF_CODE_4M.fd", "OVMF_VARS_4M.fd"),
+    "secboot": ("OVMF_CODE_4M.snakeoil.fd", "OVMF_VARS_4M.snakeoil.fd"),
+}
+
+
+def firmware_args(name, firmware):
+    """QEMU arguments booting through OVMF (-kernel goes through the
+    firmware, which starts the kernel's EFI stub as an EFI application)."""
+    code, varstore = FIRMWARE[firmware]
+    vars_copy = os.path.join(RESULTS, f"{name}.vars.fd")
+    with open(os.path.join(OVMF, varstore), "rb") as src, open(vars_copy, "wb") as dst:
+        dst.write(src.read())
+    args = ["-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF}/{code}",
+            "-drive", f"if=pflash,format=raw,unit=1,file={vars_copy}"]
+    if firmware == "secboot":
+        args += ["-global", "driver=cfi.pflash01,property=secure,value=on",
+                 "-global", "ICH9-LPC.disable_s3=1"]
+    return args
+
+
 def nonce():
     return secrets.token_hex(8)
 
@@ -132,7 +158,8 @@ class Monitor:
 
 
 def boot(name, append, flavour="main", initrd=None, mem="512M", smp=1,
-         timeout=180, extra=(), disk=True, on_marker=None, stop_on=None, stop_grace=3):
+         timeout=180, extra=(), disk=True, on_marker=None, stop_on=None, stop_grace=3,
+         firmware=None, kernel=None):
     """Boot kernel `flavour` with `append`; return a Boot.
 
     The guest ends itself (reset with -no-reboot); past `timeout` seconds it
@@ -148,6 +175,9 @@ def boot(name, append, flavour="main", initrd=None, mem="512M", smp=1,
     stop_on: a regex; `stop_grace` seconds after a console line matches it
     the boot ends (Boot.stopped says which line), e.g. a refused kexec that
     would otherwise hang until `timeout`.
+    firmware: None (SeaBIOS, the kernel started through the boot protocol),
+    "uefi" or "secboot" (OVMF, see FIRMWARE).  kernel: the image to boot
+    instead of the flavour's bzImage.
     """
     os.makedirs(RESULTS, exist_ok=True)
     initrd = initrd or os.path.join(guest_dir(flavour), "stage1.cpio")
@@ -160,10 +190,12 @@ def boot(name, append, flavour="main", initrd=None, mem="512M", smp=1,
         if os.path.exists(mon_path):
             os.unlink(mon_path)
         monitor = ["-monitor", f"unix:{mon_path},server=on,wait=off"]
-    cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg",
+    machine = "q35,smm=on" if firmware == "secboot" else "q35"
+    fw = firmware_args(name, firmware) if firmware else []
+    cmd = ["qemu-system-x86_64", "-machine", machine, "-accel", "tcg",
            "-m", mem, "-smp", str(smp), "-no-reboot",
-           "-display", "none", *monitor, "-serial", "stdio",
-           "-kernel", kernel_path(flavour), "-initrd", initrd,
+           "-display", "none", *monitor, "-serial", "stdio", *fw,
+           "-kernel", kernel or kernel_path(flavour), "-initrd", initrd,
            "-append", f"{BASE_APPEND} {append}", *extra]
     if disk:
         img = os.path.join(guest_dir(flavour), "disk.img")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the test guests' images:
-#   mkinitramfs.sh OUTDIR BZIMAGE [--sig KEYDIR] [--corpus]
+#   mkinitramfs.sh OUTDIR BZIMAGE [--sig KEYDIR [--db DBKEY]] [--corpus]
 # OUTDIR/small.cpio   busybox, /init, kt_load and the test scripts
 # OUTDIR/args.cpio    the same plus /kt.args, for a boot with no command line
 # OUTDIR/stage2.cpio  the same plus a random /payload (sha256 in payload.sha256)
@@ -12,18 +12,21 @@
 #                     `tool` of guest/tests/lib.sh)
 # --sig KEYDIR (test keys, scripts/keys.sh): /images/sig on the disk holds the
 # signed-kexec images (mksig.py).  --corpus: /images/corpus holds the
-# malformed-image corpus (mkcorpus.py).
+# malformed-image corpus (mkcorpus.py).  --db DBKEY (DBKEY.key, DBKEY.pem):
+# a key of the firmware's Secure Boot db; /images/sig gets images signed with
+# it, and OUTDIR/firmware.efi is BZIMAGE signed with it, for the firmware.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1
 kernel=$2
 shift 2
-keys= corpus=
+keys= corpus= db=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--sig) keys=$2; shift 2 ;;
 	--corpus) corpus=1; shift ;;
+	--db) db=$2; shift 2 ;;
 	*) echo "mkinitramfs: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -55,8 +58,9 @@ mkcpio "$root" "$out/images/stage2.cpio"
 python3 "$here/mkbad.py" "$kernel" "$out/images/bad"
 if [ -n "$keys" ]; then
 	# The kernel the tests kexec into is signed: the kernel may enforce it.
-	python3 "$here/mksig.py" "$kernel" "$keys" "$out/images/sig"
+	python3 "$here/mksig.py" "$kernel" "$keys" "$out/images/sig" $db
 	cp "$out/images/sig/signed" "$out/images/bzImage"
+	[ -z "$db" ] || cp "$out/images/sig/db_signed" "$out/firmware.efi"
 else
 	cp "$kernel" "$out/images/bzImage"
 fi

@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 """Signed, unsigned, tampered and malformed PE images for the signed-kexec cases.
 
-    mksig.py BZIMAGE KEYDIR OUTDIR
+    mksig.py BZIMAGE KEYDIR OUTDIR [DBKEY]
 
 BZIMAGE must be built with EFI_STUB (a PE file).  KEYDIR holds trusted.{key,crt}
 (built into the kernel) and untrusted.{key,crt}.  Writes OUTDIR/<name> and
 OUTDIR/MANIFEST lines "<name> <errno name under KEXEC_SIG_FORCE> <what it is>".
+DBKEY (DBKEY.key and DBKEY.pem): a key of the firmware's Secure Boot db,
+which the kernel knows only through its platform keyring: db_signed and
+db_tampered are signed with it.
 """
 
 import os
@@ -34,7 +37,7 @@ def secdir_offset(img):
     return opt + 112 + 4 * 8
 
 
-def main(src, keys, out):
+def main(src, keys, out, db=None):
     images = ImageSet(out)
     put = images.put
 
@@ -79,8 +82,16 @@ def main(src, keys, out):
         t[i] = 0xa5
     put("garbage_pkcs7", t, "EBADMSG", "PKCS#7 body replaced by garbage, lengths kept")
 
+    if db:
+        path = os.path.join(out, "db_signed")
+        sbsign(src, f"{db}.key", f"{db}.pem", path)
+        images.add("db_signed", "OK", "signed by the firmware's db key (platform keyring)")
+        t = bytearray(open(path, "rb").read())
+        t[len(t) // 2] ^= 0x01
+        put("db_tampered", t, "EKEYREJECTED", "db-signed, one bit flipped in the middle")
+
     images.write_index("MANIFEST")
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:4], db=sys.argv[4] if len(sys.argv) > 4 else None)

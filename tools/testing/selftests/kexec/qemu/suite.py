@@ -22,6 +22,15 @@ CASES = {}
 DEBUG_CASES = {"kexec_malformed_errno", "kexec_unbootable_refused", "kexec_sig_not_forced", "kexec_corpus_errno",
                "kexec_load_unload_leak", "kexec_fault_injection", "kexec_concurrent_loads",
                "kexec_load_during_pressure", "kexec_handoff_refusals"}
+# The cases that boot the distro kernel (Debian's options) through UEFI firmware.
+DISTRO_CASES = {"efi_rust_loader_stage2", "efi_differential", "ima_kexec_buffer",
+                "secureboot_lockdown"}
+
+
+def flavour_of(name):
+    if name in DEBUG_CASES:
+        return "debug"
+    return "distro" if name in DISTRO_CASES else "main"
 
 
 def case(fn):
@@ -1160,6 +1169,183 @@ def kexec_handoff_refusals():
           "loaded before kept; stage 2 reached afterwards", flush=True)
 
 
+def firmware_image():
+    """The distro kernel signed with the firmware's db key (mkinitramfs.sh --db)."""
+    return os.path.join(kt.guest_dir("distro"), "firmware.efi")
+
+
+def sane_boot(b):
+    expect(not b.timed_out, "guest timed out", b)
+    oops = b.oops()
+    expect(not oops, f"oops/warning on the console: {oops[0].group(0) if oops else ''}", b)
+
+
+_efi_chains = {}
+
+
+def efi_chain(loader):
+    """One boot of the distro kernel through OVMF (cached per loader): stage 1
+    writes an EFI variable, has IMA measure files, and kexecs through
+    `loader`; stage 2 dumps what it was given (guest/tests/efi.sh)."""
+    if loader in _efi_chains:
+        return _efi_chains[loader]
+    n = kt.nonce()
+    # RDRAND seeds the RNG early, so both loaders add an RNG seed entry.
+    b = kt.boot(f"efi_chain_{loader}", f"kt.test=efi kt.loader={loader} kt.next_nonce={n} ima_policy=tcb",
+                flavour="distro", firmware="uefi", kernel=firmware_image(), timeout=300,
+                extra=["-cpu", "max"])
+    out = {"nonce": n, "segs": [], "bp": [], "sd": [], "rtmap": [], "ima": {1: [None, set()], 2: [None, set()]}}
+    for _, m in b.markers():
+        w = m.split(" ")
+        if w[0] == "dmesg":
+            sm = SEG_RE.search(m)
+            if sm:
+                out["segs"].append(sm.groups())
+        elif w[0] == "bphex":
+            out["bp"].append(w[2])
+        elif w[0] == "sd":
+            out["sd"].append(tuple(w[2:]))
+        elif w[0] == "rtmap" and w[1] != "end":
+            out["rtmap"].append(" ".join(w[1:]))
+        elif w[0] == "ima" and len(w) >= 4:
+            st = int(w[1])
+            if w[2] == "count":
+                out["ima"][st][0] = int(w[3])
+            elif w[2] == "has":
+                out["ima"][st][1].add(w[3])
+        elif w[0] == "efivar" and w[1] == "read":
+            out["efivar"] = " ".join(w[2:])
+    _efi_chains[loader] = (b, out)
+    return b, out
+
+
+@case
+def efi_rust_loader_stage2():
+    """Booted through UEFI, the Rust loader takes the image; stage 2 is
+    reached and uses the firmware's runtime services: it reads back the EFI
+    variable stage 1 wrote."""
+    b, out = efi_chain("rust")
+    sane_boot(b)
+    expect(b.first(r"KT: efi booted")[0] is not None, "stage 1 not booted through EFI", b)
+    expect(b.has("efivar written"), "stage 1 could not write the EFI variable", b)
+    expect(loader_of(b) == "rust", f"image loaded by {loader_of(b)}, wanted rust", b)
+    expect(b.stage_reached() >= 2, "stage 2 not reached", b)
+    expect(b.has(f"nonce {out['nonce']}") and b.has("initrd ok"), "stage 2 nonce or initrd check failed", b)
+    expect(out.get("efivar") == out["nonce"],
+           f"stage 2 read the EFI variable as {out.get('efivar')!r}, stage 1 wrote {out['nonce']!r}", b)
+    t1, _ = b.first(r"KT: stage 1 reached")
+    t2, _ = b.first(r"KT: stage 2 reached")
+    print(f"# UEFI: stage 1 at {t1:.1f} s, stage 2 at {t2:.1f} s; EFI variable read back through runtime services",
+          flush=True)
+
+
+@case
+def efi_differential():
+    """Booted through UEFI, the C and Rust loaders give the same segments,
+    boot_params, setup_data (SETUP_EFI byte for byte, the RNG seed by type)
+    and the same EFI runtime map in stage 2."""
+    (bc, c), (br, r) = efi_chain("c"), efi_chain("rust")
+    for b in (bc, br):
+        sane_boot(b)
+        expect(b.stage_reached() >= 2, "stage 2 not reached", b)
+    expect(loader_of(bc) == "c" and loader_of(br) == "rust",
+           f"loaders used: {loader_of(bc)} and {loader_of(br)}")
+    expect(c["segs"] and c["segs"] == r["segs"], f"segments differ:\n  C    {c['segs']}\n  Rust {r['segs']}")
+    expect(len(c["bp"]) == 128, f"C chain: {len(c['bp'])} boot_params lines, expected 128", bc)
+    d = bp_diff(c["bp"], r["bp"])
+    expect(not d, f"boot_params bytes differ at {d[:16]}")
+    types = sorted(t for t, *_ in c["sd"])
+    expect(any(t in ("0x4", "4") for t in types), f"no SETUP_EFI entry in stage 2: {c['sd']}", bc)
+    expect(sorted(c["sd"]) == sorted(r["sd"]), f"setup_data differ:\n  C    {c['sd']}\n  Rust {r['sd']}")
+    expect(c["rtmap"] and c["rtmap"] == r["rtmap"],
+           f"runtime maps differ:\n  C    {c['rtmap']}\n  Rust {r['rtmap']}")
+    print(f"# UEFI differential: {len(c['segs'])} segments, 4096 boot_params bytes, setup_data "
+          f"types {types}, {len(c['rtmap'])} runtime map entries identical", flush=True)
+
+
+@case
+def ima_kexec_buffer():
+    """With IMA_KEXEC and ima_policy=tcb, stage 2 holds stage 1's
+    measurements (the files stage 1 read, which stage 2 never opens), through
+    the Rust loader as through C, with the same SETUP_IMA entry shape."""
+    shapes = {}
+    for loader in ("c", "rust"):
+        b, out = efi_chain(loader)
+        sane_boot(b)
+        (n1, f1), (n2, f2) = out["ima"][1], out["ima"][2]
+        expect(n1 is not None and n2 is not None, f"{loader}: IMA counts missing", b)
+        expect(len(f1) == 3, f"{loader}: stage 1 measured {sorted(f1)}, expected the 3 files", b)
+        expect(n2 >= n1, f"{loader}: {n2} measurements in stage 2 < {n1} in stage 1", b)
+        expect(f1 <= f2, f"{loader}: stage 2 lacks stage 1's measurements {sorted(f1 - f2)}", b)
+        ima = [e for e in out["sd"] if e[0] in ("0x8", "8")]
+        expect(len(ima) == 1 and ima[0][1] == "16", f"{loader}: SETUP_IMA entries {ima}", b)
+        shapes[loader] = (ima[0][0], ima[0][1])
+        print(f"# IMA through {loader}: {n1} measurements in stage 1, {n2} in stage 2, "
+              f"stage 1's files present", flush=True)
+    expect(shapes["c"] == shapes["rust"], f"SETUP_IMA shapes differ: {shapes}")
+
+
+SB_IMAGES = {"db_signed": "OK", "signed": "OK", "unsigned": "EPERM", "untrusted": "EPERM",
+             "db_tampered": "EPERM", "kexec_load": "EPERM"}
+
+
+def secboot(loader):
+    n = kt.nonce()
+    args = "kt.test=secboot"
+    args += " kexec_rust_selftest=c_loader" if loader == "c" else f" kt.go=1 kt.next_nonce={n}"
+    b = kt.boot(f"secureboot_lockdown_{loader}", args, flavour="distro", firmware="secboot",
+                kernel=firmware_image(), timeout=400)
+    sane_boot(b)
+    res, msgs = {}, {}
+    for _, m in b.markers():
+        w = m.split(" ", 2)
+        if w[0] == "sb" and len(w) == 3:
+            res[w[1]] = w[2]
+        elif w[0] == "sbmsg" and len(w) == 3:
+            name, text = w[1], w[2]
+            msgs.setdefault(name, []).append(re.sub(r"^kexec-bzImage64(-rs)?: ", "", text))
+    return b, n, res, msgs
+
+
+@case
+def secureboot_lockdown():
+    """OVMF with Secure Boot on and Debian's test key in db: the kernel is
+    locked down, the db key is in its platform keyring; both loaders accept
+    the db-signed image (no KEXEC_SIG_FORCE: lockdown enforces) and refuse
+    the others with the same errno and messages; kexec_load(2) is refused;
+    the Rust loader's image boots, still under Secure Boot."""
+    (bc, _, rc, mc), (br, n, rr, mr) = secboot("c"), secboot("rust")
+    for b in (bc, br):
+        expect(b.has("lockdown none [integrity] confidentiality"), "stage 1 not locked down", b)
+        expect(b.has("secure boot enabled"), "stage 1 does not see Secure Boot", b)
+        keys = [m for _, m in b.markers("keyring .platform")]
+        expect(keys and keys[0].split()[2] != "empty", f"no key in the .platform keyring: {keys}", b)
+        expect(b.first(r"KT: cert .*SnakeOil")[0] is not None, "the db key was not loaded", b)
+    for name, want in SB_IMAGES.items():
+        got = {}
+        for loader, res in (("c", rc), ("rust", rr)):
+            r = res.get(name, "?").split()[0]
+            got[loader] = "OK" if r == "ok" else r.split("=")[-1]
+        expect(got["c"] == got["rust"] == want, f"{name}: C {got['c']}, Rust {got['rust']}, expected {want}")
+        expect(mc.get(name, []) == mr.get(name, []),
+               f"{name}: messages differ:\n  C    {mc.get(name)}\n  Rust {mr.get(name)}")
+    for name in ("unsigned", "untrusted", "db_tampered"):
+        expect(any("Lockdown: kt_load: kexec of unsigned images is restricted" in m for m in mr.get(name, [])),
+               f"{name}: no lockdown message: {mr.get(name)}", br)
+    for b, loader in ((bc, "c"), (br, "rust")):
+        expect(b.first(r"KT: sb kexec-tools rc=(?!0\b)")[0] is not None, "kexec -c -l was not refused", b)
+        expect(loader_of(b) == loader, f"db-signed image loaded by {loader_of(b)}, wanted {loader}", b)
+    expect(br.stage_reached() >= 2 and br.has(f"nonce {n}") and br.has("initrd ok"),
+           "stage 2 not reached with the db-signed image", br)
+    t2, _ = br.first(r"KT: stage 2 reached")
+    after = [m for t, m in br.markers() if t >= t2]
+    expect("lockdown none [integrity] confidentiality" in after and "secure boot enabled" in after,
+           "stage 2 is not under Secure Boot lockdown", br)
+    print(f"# Secure Boot: lockdown integrity; db_signed and signed load, unsigned/untrusted/tampered "
+          f"and kexec_load(2) EPERM, same from both loaders; stage 2 at {t2:.1f} s still locked down",
+          flush=True)
+
+
 def main(argv):
     args, flavour, listing = argv[1:], None, False
     while args and args[0].startswith("--"):
@@ -1170,8 +1356,7 @@ def main(argv):
         else:
             print(__doc__, file=sys.stderr)
             return 2
-    names = args or [c for c in CASES
-                     if flavour is None or (c in DEBUG_CASES) == (flavour == "debug")]
+    names = args or [c for c in CASES if flavour is None or flavour_of(c) == flavour]
     if listing:
         print("\n".join(names))
         return 0

@@ -342,3 +342,44 @@ fn unbootable_images_are_refused_in_order() {
     assert!(matches!(check_bootable(&hdr(&img), 1024), Err(LoadError::PayloadTruncated { .. })));
     assert!(matches!(check_bootable(&hdr(&img), img.len()), Err(LoadError::BadKernelAlignment { .. })));
 }
+
+#[test]
+fn efi_ima_rng_chain_in_c_order() {
+    // The params segment of a load on an EFI machine with IMA_KEXEC: the
+    // runtime map after the command line, then the EFI, IMA and RNG slots;
+    // each entry is linked at the head, so the list runs RNG, IMA, EFI.
+    let map = 48 * 7;
+    let l = ParamsLayout::new(20, map, true).unwrap();
+    let load = 0x7fe0_0000u64;
+    let mut buf = vec![0u8; l.size];
+    let mut cur = [0u8; BOOT_PARAMS_SIZE];
+    cur[bp::SECURE_BOOT] = 3;
+    cur[bp::EFI_SYSTAB..bp::EFI_SYSTAB + 4].copy_from_slice(&0x7fb1_6018u32.to_le_bytes());
+    cur[bp::EFI_MEMDESC_VERSION] = 1;
+    let mut p = BootParams::new(&mut buf).unwrap();
+    p.set_efi_info(&cur, 48, Some((load + l.efi_map_offset as u64, map as u32)));
+    let efi = l.setup_data_offset;
+    let ima = efi + SETUP_DATA_HDR_SIZE + EFI_SETUP_DATA_SIZE;
+    let rng = ima + SETUP_DATA_HDR_SIZE + IMA_SETUP_DATA_SIZE;
+    p.push_setup_data(load, efi, SETUP_EFI, &efi_setup_data(1, 2, 3)).unwrap();
+    p.push_setup_data(load, ima, SETUP_IMA, &ima_setup_data(0x7000_0000, 0x2000)).unwrap();
+    p.push_setup_data(load, rng, SETUP_RNG_SEED, &[9u8; RNG_SEED_LENGTH]).unwrap();
+    let b = p.bytes();
+    assert_eq!(rng + SETUP_DATA_HDR_SIZE + RNG_SEED_LENGTH, l.size);
+    assert_eq!(b[bp::SECURE_BOOT], 3);
+    assert_eq!(read_u32(b, bp::EFI_SYSTAB), Some(0x7fb1_6018));
+    assert_eq!(read_u32(b, bp::EFI_MEMDESC_VERSION), Some(1));
+    assert_eq!(read_u32(b, bp::EFI_MEMMAP), Some((load as u32) + l.efi_map_offset as u32));
+    assert_eq!(read_u32(b, bp::EFI_MEMMAP_SIZE), Some(map as u32));
+    let mut order = vec![];
+    let mut next = read_u64(b, bp::SETUP_DATA).unwrap();
+    while next != 0 {
+        let off = (next - load) as usize;
+        order.push((read_u32(b, off + 8).unwrap(), read_u32(b, off + 12).unwrap()));
+        next = read_u64(b, off).unwrap();
+    }
+    assert_eq!(order, [(SETUP_RNG_SEED, 32), (SETUP_IMA, 16), (SETUP_EFI, 96)]);
+    assert_eq!(read_u64(b, ima + 16), Some(0x7000_0000));
+    assert_eq!(read_u64(b, ima + 24), Some(0x2000));
+    assert_eq!(read_u64(b, efi + 16 + 16), Some(2));
+}
