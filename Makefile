@@ -16,9 +16,6 @@ DEBUG_CONFIG := base rust loader sig debug faults
 #       lockdown under Secure Boot, platform keyring, IMA_KEXEC, kdump),
 #       signed kexec not forced; booted through OVMF by the efi_* cases.
 DISTRO_CONFIG := base rust loader pefile sig distro
-# Debian's ovmf test key (README.Debian of the package): in PK, KEK and db
-# of OVMF_VARS_4M.snakeoil.fd.
-OVMF_TEST_KEY := /usr/share/ovmf/PkKek-1-snakeoil
 # Loader used by `make run`: rust or c.
 LOADER ?= rust
 # Loads per loader in `make bench`.
@@ -58,10 +55,11 @@ kernel-distro: tree keys
 
 # The distro guest boots through UEFI firmware: its bzImage is also signed
 # with the key OVMF's Secure Boot variable store trusts (Debian's ovmf test
-# key), for the firmware and for the platform keyring.
+# key, build/keys/db: scripts/keys.sh), for the firmware and for the
+# platform keyring.
 guest-distro: kernel-distro
 	@$(QEMU)/mkinitramfs.sh build/guest-distro build/kernel-distro/arch/x86/boot/bzImage \
-		--sig build/keys --db $(OVMF_TEST_KEY)
+		--sig build/keys --db build/keys/db
 
 # Build, boot, kexec into a second kernel, print what happened.  KDUMP=1:
 # the second kernel is a crash kernel, reached by a panic.

@@ -3,6 +3,10 @@
 # Test keys for signed kexec, made once per build tree (never committed):
 #   build/keys/trusted.{key,crt}    built into the kernel (SYSTEM_TRUSTED_KEYS)
 #   build/keys/untrusted.{key,crt}  a key the kernel does not know
+#   build/keys/db.{key,pem}         Debian's OVMF test key (in PK, KEK and db
+#                                   of OVMF_VARS_4M.snakeoil.fd), its private
+#                                   key decrypted (README.Debian of ovmf gives
+#                                   the password) so that sbsign can use it
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,3 +22,11 @@ for k in trusted untrusted; do
 		{ echo "keys: openssl failed for $k" >&2; exit 1; }
 	echo "keys: generated build/keys/$k.crt"
 done
+ovmf_key=/usr/share/ovmf/PkKek-1-snakeoil
+if [ ! -f "$keys/db.key" ] || [ ! -f "$keys/db.pem" ]; then
+	[ -f "$ovmf_key.key" ] || { echo "keys: $ovmf_key.key missing (package ovmf)" >&2; exit 1; }
+	openssl pkey -in "$ovmf_key.key" -passin pass:snakeoil -out "$keys/db.key" ||
+		{ echo "keys: cannot decrypt $ovmf_key.key" >&2; exit 1; }
+	cp "$ovmf_key.pem" "$keys/db.pem"
+	echo "keys: build/keys/db.{key,pem} from $ovmf_key"
+fi

@@ -23,8 +23,8 @@
  *                                             (rust/kernel/kexec/selftest.rs)
  *
  * Under lockdown (Secure Boot) debugfs files that can be written cannot be
- * opened, so the boot parameter kexec_rust_selftest=c_loader,c_handoff sets
- * the first three switches at boot instead.
+ * opened, so the boot parameters kexec_rust_selftest.c_loader=Y (and
+ * .c_purgatory, .c_handoff) set the first three switches at boot instead.
  *
  * A production kernel has none of this: its loader and hand-off are chosen
  * when it is built.
@@ -32,7 +32,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/init.h>
-#include <linux/string.h>
+#include <linux/moduleparam.h>
 #include <linux/kexec.h>
 #include <asm/kexec-bzimage64.h>
 
@@ -41,23 +41,10 @@ bool kexec_rust_selftest_c_purgatory;
 bool kexec_rust_selftest_c_handoff;
 u32 kexec_rust_selftest_corrupt;
 
-static int __init kexec_rust_selftest_setup(char *str)
-{
-	char *sw;
-
-	while ((sw = strsep(&str, ",")) != NULL) {
-		if (!strcmp(sw, "c_loader"))
-			kexec_rust_selftest_c_loader = true;
-		else if (!strcmp(sw, "c_purgatory"))
-			kexec_rust_selftest_c_purgatory = true;
-		else if (!strcmp(sw, "c_handoff"))
-			kexec_rust_selftest_c_handoff = true;
-		else if (*sw)
-			pr_warn("kexec_rust_selftest: unknown switch '%s'\n", sw);
-	}
-	return 1;
-}
-__setup("kexec_rust_selftest=", kexec_rust_selftest_setup);
+/* Boot parameters kexec_rust_selftest.<switch>=Y, read only at boot. */
+module_param_named(c_loader, kexec_rust_selftest_c_loader, bool, 0);
+module_param_named(c_purgatory, kexec_rust_selftest_c_purgatory, bool, 0);
+module_param_named(c_handoff, kexec_rust_selftest_c_handoff, bool, 0);
 
 static int __init kexec_rust_selftest_init(void)
 {

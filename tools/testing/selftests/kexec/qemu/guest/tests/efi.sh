@@ -33,7 +33,7 @@ if [ "$stage" = 1 ]; then
 	ima_report 1
 	use_loader "$(arg kt.loader)"
 	kexec_next /mnt/images/bzImage /mnt/images/stage2.cpio \
-		"$(next_cmdline kt.test=efi ima_policy=tcb)"
+		"$(stage_cmdline "$(arg kt.next_nonce)" "$(cat /mnt/images/payload.sha256)" kt.test=efi ima_policy=tcb)"
 	finish
 fi
 
