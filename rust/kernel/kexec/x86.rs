@@ -219,8 +219,12 @@ pub fn efi_firmware() -> Option<EfiFirmware> {
     // SAFETY: No preconditions.
     let runtime_services = unsafe { bindings::efi_enabled(bindings::EFI_RUNTIME_SERVICES as _) };
     // SAFETY: No preconditions: they read variables set while booting.
-    let (fw_vendor, config_table) =
-        unsafe { (bindings::efi_fw_vendor() as u64, bindings::efi_config_table() as u64) };
+    let (fw_vendor, config_table) = unsafe {
+        (
+            bindings::efi_fw_vendor() as u64,
+            bindings::efi_config_table() as u64,
+        )
+    };
     // SAFETY: No preconditions; the runtime map is fixed once booted.
     let (size, desc) = unsafe {
         (

@@ -1192,7 +1192,7 @@ def efi_chain(loader):
     n = kt.nonce()
     # RDRAND seeds the RNG early, so both loaders add an RNG seed entry.
     b = kt.boot(f"efi_chain_{loader}", f"kt.test=efi kt.loader={loader} kt.next_nonce={n} ima_policy=tcb",
-                flavour="distro", firmware="uefi", kernel=firmware_image(), timeout=300,
+                flavour="distro", firmware="uefi", kernel=firmware_image(), timeout=120,
                 initrd=os.path.join(kt.guest_dir("distro"), "small.cpio"),
                 extra=["-cpu", "max"])
     out = {"nonce": n, "segs": [], "bp": [], "sd": [], "rtmap": [], "ima": {1: [None, set()], 2: [None, set()]}}
@@ -1295,7 +1295,7 @@ def secboot(loader):
     args = "kt.test=secboot"
     args += " kexec_rust_selftest.c_loader=Y" if loader == "c" else f" kt.go=1 kt.next_nonce={n}"
     b = kt.boot(f"secureboot_lockdown_{loader}", args, flavour="distro", firmware="secboot",
-                kernel=firmware_image(), timeout=400,
+                kernel=firmware_image(), timeout=120,
                 initrd=os.path.join(kt.guest_dir("distro"), "small.cpio"))
     sane_boot(b)
     res, msgs = {}, {}
