@@ -9,7 +9,7 @@ PKGS=(
 	rustc-web rust-web-src
 	clang lld llvm libclang-dev
 	flex bison bc libelf-dev libssl-dev cpio kmod openssl python3 make gcc
-	qemu-system-x86 ovmf busybox-static kexec-tools makedumpfile sbsigntool e2fsprogs
+	qemu-system-x86 ovmf systemd-boot-efi binutils busybox-static kexec-tools makedumpfile sbsigntool e2fsprogs
 )
 BINDGEN_VERSION=0.70.1
 

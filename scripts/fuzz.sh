@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Coverage-guided fuzzing of the core-only kexec parsers on the host.
 #
-#   scripts/fuzz.sh SECONDS [TARGET...]      (targets: bzimage pe purgatory)
+#   scripts/fuzz.sh SECONDS [TARGET...]      (targets: bzimage pe purgatory uki)
 #
 # Installs what it needs (idempotent), builds the libFuzzer targets of
 # tools/testing/selftests/kexec/fuzz/ with ASan and sanitizer coverage on
@@ -24,7 +24,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 FUZZ_DIR=tools/testing/selftests/kexec/fuzz
-ALL_TARGETS=(bzimage pe purgatory)
+ALL_TARGETS=(bzimage pe purgatory uki)
 TRIPLE=x86_64-unknown-linux-gnu
 OUT=build/fuzz
 # A first build compiles libFuzzer (C++) and the crate on one core.

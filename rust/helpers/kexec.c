@@ -12,6 +12,7 @@
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/pgtable.h>
+#include <linux/security.h>
 
 phys_addr_t rust_helper_page_to_phys(struct page *page)
 {
@@ -32,6 +33,13 @@ void rust_helper_get_online_mems(void)
 void rust_helper_put_online_mems(void)
 {
 	put_online_mems();
+}
+#endif
+
+#ifndef CONFIG_SECURITY
+int rust_helper_security_locked_down(enum lockdown_reason what)
+{
+	return security_locked_down(what);
 }
 #endif
 

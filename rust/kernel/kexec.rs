@@ -35,6 +35,7 @@ pub mod pe;
 pub mod purgatory;
 #[cfg(CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST)]
 pub mod selftest;
+pub mod uki;
 #[cfg(CONFIG_X86_64)]
 pub mod x86;
 
@@ -79,11 +80,24 @@ impl From<bzimage::LoadError> for Error {
     }
 }
 
+impl From<uki::UkiError> for Error {
+    fn from(e: uki::UkiError) -> Error {
+        e.errno().into()
+    }
+}
+
 impl From<entries::HandoffError> for Error {
     fn from(_: entries::HandoffError) -> Error {
         // An image the hand-off cannot run is an invalid argument of the load.
         EINVAL
     }
+}
+
+/// Whether the kernel is locked down against loading unsigned kexec images
+/// (`security_locked_down(LOCKDOWN_KEXEC)`, which logs its refusal).
+pub fn kexec_locked_down() -> bool {
+    // SAFETY: No preconditions.
+    unsafe { bindings::security_locked_down(bindings::lockdown_reason_LOCKDOWN_KEXEC) != 0 }
 }
 
 /// Whether the running `kexec_file_load(2)` call asked for `KEXEC_FILE_DEBUG`.

@@ -12,6 +12,7 @@
 //! written on the kernel crate's safe API (`rust/kernel/kexec.rs`), which
 //! holds every raw pointer and FFI call.
 
+use core::ops::Range;
 use kernel::{
     alloc::{flags::GFP_KERNEL, KVec},
     c_str,
@@ -36,6 +37,27 @@ const MIN_INITRD_LOAD_ADDR: usize = 0x1000000;
 const PAGE_SIZE: usize = kernel::page::PAGE_SIZE;
 
 struct BzImage64;
+
+/// Where the initrd of a load comes from.
+enum Initrd {
+    /// No initrd.
+    None,
+    /// The initrd file the caller gave.
+    File,
+    /// A range of the kernel file (a UKI's `.initrd`).
+    KernelFile(Range<usize>),
+    /// A buffer built by the loader (a UKI's `.initrd` and the caller's).
+    Owned(KVec<u8>),
+}
+
+/// What a bzImage load takes: the bzImage (a range of the kernel file: all
+/// of it, or a UKI's `.linux`), the initrd and the command line (NUL
+/// included, or empty).
+struct Parts<'a> {
+    kernel: Range<usize>,
+    initrd: Initrd,
+    cmdline: &'a [u8],
+}
 
 /// The running kernel as far as probing cares.
 fn host() -> bzimage::Host {
@@ -259,130 +281,16 @@ impl kexec::Loader for BzImage64 {
     }
 
     fn load(ld: &mut Load<'_>) -> Result<()> {
-        let kernel = ld.kernel();
-        let hdr = SetupHeader::probe(kernel, host()).map_err(|_| ENOEXEC)?;
-        let kernel_range = bzimage::kernel_range(&hdr, kernel.len()).map_err(load_error)?;
-        let cmdline = ld.cmdline();
-        bzimage::check_cmdline(&hdr, cmdline.len()).map_err(load_error)?;
-        // What C loads but cannot boot (the admin guide lists it).
-        bzimage::check_bootable(&hdr, kernel.len()).map_err(load_error)?;
-        let crash = ld.image().kind() == Kind::Crash;
-        // The ELF core headers (and the crash memory map below), by the
-        // kernel's crash code.
-        #[cfg(CONFIG_CRASH_DUMP)]
-        let elfcorehdr = if crash {
-            Some(ld.crash_load_segments()?)
-        } else {
-            None
+        let parts = Parts {
+            kernel: 0..ld.kernel().len(),
+            initrd: if ld.initrd().is_some() {
+                Initrd::File
+            } else {
+                Initrd::None
+            },
+            cmdline: ld.cmdline(),
         };
-        #[cfg(not(CONFIG_CRASH_DUMP))]
-        let elfcorehdr: Option<u64> = None;
-
-        let purgatory =
-            load_purgatory(ld).inspect_err(|_| pr_err!("Loading purgatory failed\n"))?;
-        kexec_dprintk!("Loaded purgatory at 0x{:x}\n", purgatory);
-
-        // boot_params, command line, the EFI runtime map and setup_data
-        // share one segment.
-        let efi_map_size = x86::efi_firmware().map_or(0, |fw| fw.runtime_map_size);
-        let ima_kexec = cfg!(CONFIG_IMA_KEXEC);
-        let layout = ParamsLayout::new(cmdline.len(), efi_map_size, ima_kexec).ok_or(EINVAL)?;
-        #[cfg(CONFIG_IMA_KEXEC)]
-        let ima = ld.image().ima_buffer();
-        #[cfg(not(CONFIG_IMA_KEXEC))]
-        let ima: Option<(u64, u64)> = None;
-        let buf = KVec::from_elem(0u8, layout.size, GFP_KERNEL)?;
-        let params =
-            ld.add_owned_segment(buf, layout.size, Placement::high(MIN_BOOTPARAM_ADDR, 16))?;
-        let params_addr = params.mem;
-        kexec_dprintk!(
-            "Loaded boot_param, command line and misc at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
-            params_addr,
-            layout.size,
-            layout.size.next_multiple_of(PAGE_SIZE)
-        );
-
-        let memsz = hdr.kernel_memsz(PAGE_SIZE as u32);
-        let min = (hdr.pref_address as usize).max(MIN_KERNEL_LOAD_ADDR);
-        let kernel_addr = ld.add_kernel_segment(
-            kernel_range.clone(),
-            memsz,
-            Placement::high(min, hdr.kernel_alignment as usize),
-        )?;
-        kexec_dprintk!(
-            "Loaded 64bit kernel at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
-            kernel_addr,
-            kernel_range.len(),
-            memsz
-        );
-
-        let initrd = match ld.initrd() {
-            Some(initrd) => {
-                let addr =
-                    ld.add_initrd_segment(Placement::high(MIN_INITRD_LOAD_ADDR, PAGE_SIZE))?;
-                kexec_dprintk!(
-                    "Loaded initrd at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
-                    addr,
-                    initrd.len(),
-                    initrd.len()
-                );
-                Some((addr as u64, initrd.len() as u64))
-            }
-            None => None,
-        };
-
-        setup_purgatory_regs(ld, params_addr, kernel_addr)?;
-
-        #[cfg(CONFIG_CRASH_DUMP)]
-        if crash {
-            ld.crash_setup_memmap(params)?;
-        }
-        let mut p = BootParams::new(ld.segment_buf(params)).ok_or(EINVAL)?;
-        setup_boot_parameters(&mut p, kernel, &hdr, crash)?;
-        if let Some((addr, len)) = initrd {
-            p.set_initrd(addr, len);
-        }
-        // A crash kernel finds its ELF core headers through the command line.
-        let prefix = match elfcorehdr {
-            Some(addr) => CString::try_from_fmt(kernel::fmt!("elfcorehdr=0x{:x} ", addr))?,
-            None => CString::try_from_fmt(kernel::fmt!(""))?,
-        };
-        let prefix = prefix.as_bytes();
-        p.set_cmdline(params_addr as u64, layout.cmdline_offset, prefix, cmdline)
-            .ok_or(EINVAL)?;
-        if kexec::debug_enabled() {
-            let b = p.bytes();
-            let start = layout.cmdline_offset;
-            let text = &b[start..start + prefix.len() + cmdline.len()];
-            let text = text.split(|&c| c == 0).next().unwrap_or(&[]);
-            pr_info!(
-                "Final command line is: {}\n",
-                kernel::str::BStr::from_bytes(text)
-            );
-        }
-        p.put_u8(bp::TYPE_OF_LOADER, bzimage::LOADER_TYPE_KEXEC);
-        p.put_u8(bp::LOADFLAGS, 0);
-        // The setup_data slots, used or not, in C's order: EFI when the
-        // kernel has EFI support, IMA with IMA_KEXEC, the RNG seed. Each
-        // entry is linked at the head of the list.
-        let params_addr = params_addr as u64;
-        let mut sd_offset = layout.setup_data_offset;
-        if cfg!(CONFIG_EFI) {
-            setup_efi_state(
-                &mut p,
-                params_addr,
-                layout.efi_map_offset,
-                efi_map_size,
-                sd_offset,
-            )?;
-            sd_offset += bzimage::SETUP_DATA_HDR_SIZE + bzimage::EFI_SETUP_DATA_SIZE;
-        }
-        if ima_kexec {
-            setup_ima_state(&mut p, params_addr, sd_offset, ima)?;
-            sd_offset += bzimage::SETUP_DATA_HDR_SIZE + bzimage::IMA_SETUP_DATA_SIZE;
-        }
-        setup_rng_seed(&mut p, params_addr, sd_offset)?;
-        Ok(())
+        load_bzimage(ld, parts)
     }
 
     fn verify_sig(image: &[u8]) -> Result {
@@ -390,7 +298,269 @@ impl kexec::Loader for BzImage64 {
     }
 }
 
+/// Loads a bzImage: `bzImage64_load()`, on the kernel, initrd and command
+/// line `parts` names.
+fn load_bzimage(ld: &mut Load<'_>, parts: Parts<'_>) -> Result {
+    let file = ld.kernel();
+    let kernel = file.get(parts.kernel.clone()).ok_or(EINVAL)?;
+    let hdr = SetupHeader::probe(kernel, host()).map_err(|_| ENOEXEC)?;
+    let kernel_range = bzimage::kernel_range(&hdr, kernel.len()).map_err(load_error)?;
+    let cmdline = parts.cmdline;
+    bzimage::check_cmdline(&hdr, cmdline.len()).map_err(load_error)?;
+    // What C loads but cannot boot (the admin guide lists it).
+    bzimage::check_bootable(&hdr, kernel.len()).map_err(load_error)?;
+    let crash = ld.image().kind() == Kind::Crash;
+    // The ELF core headers (and the crash memory map below), by the
+    // kernel's crash code.
+    #[cfg(CONFIG_CRASH_DUMP)]
+    let elfcorehdr = if crash {
+        Some(ld.crash_load_segments()?)
+    } else {
+        None
+    };
+    #[cfg(not(CONFIG_CRASH_DUMP))]
+    let elfcorehdr: Option<u64> = None;
+
+    let purgatory = load_purgatory(ld).inspect_err(|_| pr_err!("Loading purgatory failed\n"))?;
+    kexec_dprintk!("Loaded purgatory at 0x{:x}\n", purgatory);
+
+    // boot_params, command line, the EFI runtime map and setup_data
+    // share one segment.
+    let efi_map_size = x86::efi_firmware().map_or(0, |fw| fw.runtime_map_size);
+    let ima_kexec = cfg!(CONFIG_IMA_KEXEC);
+    let layout = ParamsLayout::new(cmdline.len(), efi_map_size, ima_kexec).ok_or(EINVAL)?;
+    #[cfg(CONFIG_IMA_KEXEC)]
+    let ima = ld.image().ima_buffer();
+    #[cfg(not(CONFIG_IMA_KEXEC))]
+    let ima: Option<(u64, u64)> = None;
+    let buf = KVec::from_elem(0u8, layout.size, GFP_KERNEL)?;
+    let params = ld.add_owned_segment(buf, layout.size, Placement::high(MIN_BOOTPARAM_ADDR, 16))?;
+    let params_addr = params.mem;
+    kexec_dprintk!(
+        "Loaded boot_param, command line and misc at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
+        params_addr,
+        layout.size,
+        layout.size.next_multiple_of(PAGE_SIZE)
+    );
+
+    let memsz = hdr.kernel_memsz(PAGE_SIZE as u32);
+    let min = (hdr.pref_address as usize).max(MIN_KERNEL_LOAD_ADDR);
+    let in_file = parts.kernel.start + kernel_range.start..parts.kernel.start + kernel_range.end;
+    let kernel_addr = ld.add_kernel_segment(
+        in_file,
+        memsz,
+        Placement::high(min, hdr.kernel_alignment as usize),
+    )?;
+    kexec_dprintk!(
+        "Loaded 64bit kernel at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
+        kernel_addr,
+        kernel_range.len(),
+        memsz
+    );
+
+    let place = Placement::high(MIN_INITRD_LOAD_ADDR, PAGE_SIZE);
+    let initrd = match parts.initrd {
+        Initrd::None => None,
+        Initrd::File => {
+            let len = ld.initrd().map_or(0, |i| i.len());
+            Some((ld.add_initrd_segment(place)?, len))
+        }
+        Initrd::KernelFile(r) => {
+            let len = r.len();
+            Some((ld.add_kernel_segment(r, len, place)?, len))
+        }
+        Initrd::Owned(buf) => {
+            let len = buf.len();
+            Some((ld.add_owned_segment(buf, len, place)?.mem, len))
+        }
+    };
+    if let Some((addr, len)) = initrd {
+        kexec_dprintk!(
+            "Loaded initrd at 0x{:x} bufsz=0x{:x} memsz=0x{:x}\n",
+            addr,
+            len,
+            len
+        );
+    }
+    let initrd = initrd.map(|(addr, len)| (addr as u64, len as u64));
+
+    setup_purgatory_regs(ld, params_addr, kernel_addr)?;
+
+    #[cfg(CONFIG_CRASH_DUMP)]
+    if crash {
+        ld.crash_setup_memmap(params)?;
+    }
+    let mut p = BootParams::new(ld.segment_buf(params)).ok_or(EINVAL)?;
+    setup_boot_parameters(&mut p, kernel, &hdr, crash)?;
+    if let Some((addr, len)) = initrd {
+        p.set_initrd(addr, len);
+    }
+    // A crash kernel finds its ELF core headers through the command line.
+    let prefix = match elfcorehdr {
+        Some(addr) => CString::try_from_fmt(kernel::fmt!("elfcorehdr=0x{:x} ", addr))?,
+        None => CString::try_from_fmt(kernel::fmt!(""))?,
+    };
+    let prefix = prefix.as_bytes();
+    p.set_cmdline(params_addr as u64, layout.cmdline_offset, prefix, cmdline)
+        .ok_or(EINVAL)?;
+    if kexec::debug_enabled() {
+        let b = p.bytes();
+        let start = layout.cmdline_offset;
+        let text = &b[start..start + prefix.len() + cmdline.len()];
+        let text = text.split(|&c| c == 0).next().unwrap_or(&[]);
+        pr_info!(
+            "Final command line is: {}\n",
+            kernel::str::BStr::from_bytes(text)
+        );
+    }
+    p.put_u8(bp::TYPE_OF_LOADER, bzimage::LOADER_TYPE_KEXEC);
+    p.put_u8(bp::LOADFLAGS, 0);
+    // The setup_data slots, used or not, in C's order: EFI when the
+    // kernel has EFI support, IMA with IMA_KEXEC, the RNG seed. Each
+    // entry is linked at the head of the list.
+    let params_addr = params_addr as u64;
+    let mut sd_offset = layout.setup_data_offset;
+    if cfg!(CONFIG_EFI) {
+        setup_efi_state(
+            &mut p,
+            params_addr,
+            layout.efi_map_offset,
+            efi_map_size,
+            sd_offset,
+        )?;
+        sd_offset += bzimage::SETUP_DATA_HDR_SIZE + bzimage::EFI_SETUP_DATA_SIZE;
+    }
+    if ima_kexec {
+        setup_ima_state(&mut p, params_addr, sd_offset, ima)?;
+        sd_offset += bzimage::SETUP_DATA_HDR_SIZE + bzimage::IMA_SETUP_DATA_SIZE;
+    }
+    setup_rng_seed(&mut p, params_addr, sd_offset)?;
+    Ok(())
+}
+
 /// The loader's `struct kexec_file_ops`, listed first in `kexec_file_loaders[]`.
 #[no_mangle]
 #[used]
 pub static kexec_bzimage64_rust_ops: kexec::FileOps = kexec::create_file_ops::<BzImage64>();
+
+/// The Unified Kernel Image loader: a UKI's `.linux` loaded as a bzImage,
+/// with its `.initrd` and `.cmdline`, all covered by the UKI's signature.
+#[cfg(CONFIG_KEXEC_UKI64_RUST)]
+mod uki_loader {
+    use super::*;
+    use kernel::kexec::uki::{self, UkiError};
+
+    pub(super) struct Uki64;
+
+    /// Whether the image must be signed: `KEXEC_SIG_FORCE`, or a kernel
+    /// locked down against unsigned kexec (which logs that it refused).
+    fn signatures_enforced() -> bool {
+        cfg!(CONFIG_KEXEC_SIG_FORCE) || kexec::kexec_locked_down()
+    }
+
+    /// The command line: the UKI's, with the caller's appended unless
+    /// signatures are enforced, where a caller's command line next to the
+    /// UKI's is refused (`EPERM`): it is not covered by the signature.
+    fn cmdline(embedded: Option<&[u8]>, caller: &[u8]) -> Result<KVec<u8>> {
+        let given = caller.iter().any(|&b| b != 0);
+        let mut out = KVec::new();
+        match embedded {
+            Some(own) if given => {
+                if signatures_enforced() {
+                    pr_err!("UKI has a signed command line: a caller's command line is refused while signatures are enforced\n");
+                    return Err(EPERM);
+                }
+                out.extend_from_slice(&own[..own.len() - 1], GFP_KERNEL)?;
+                out.push(b' ', GFP_KERNEL)?;
+                out.extend_from_slice(caller, GFP_KERNEL)?;
+            }
+            Some(own) => out.extend_from_slice(own, GFP_KERNEL)?,
+            None => out.extend_from_slice(caller, GFP_KERNEL)?,
+        }
+        Ok(out)
+    }
+
+    /// The initrd: the UKI's, then the caller's after it (4-byte aligned, as
+    /// systemd-stub joins initrds; the kernel unpacks them in turn).
+    fn initrd(
+        file: &[u8],
+        embedded: Option<Range<usize>>,
+        caller: Option<&[u8]>,
+    ) -> Result<Initrd> {
+        Ok(match (embedded, caller) {
+            (None, None) => Initrd::None,
+            (None, Some(_)) => Initrd::File,
+            (Some(r), None) => Initrd::KernelFile(r),
+            (Some(r), Some(extra)) => {
+                let own = file.get(r).ok_or(EINVAL)?;
+                let pad = own.len().next_multiple_of(4) - own.len();
+                let len = own.len() + pad;
+                let len = len.checked_add(extra.len()).ok_or(ENOMEM)?;
+                let mut buf = KVec::with_capacity(len, GFP_KERNEL)?;
+                buf.extend_from_slice(own, GFP_KERNEL)?;
+                buf.extend_from_slice(&[0u8; 3][..pad], GFP_KERNEL)?;
+                buf.extend_from_slice(extra, GFP_KERNEL)?;
+                Initrd::Owned(buf)
+            }
+        })
+    }
+
+    #[vtable]
+    impl kexec::Loader for Uki64 {
+        type Data = ();
+
+        fn probe(image: &[u8]) -> Result {
+            #[cfg(CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST)]
+            if kexec::selftest::c_loader() {
+                return Err(ENOEXEC);
+            }
+            // A PE file with UKI sections is ours, malformed or not: the
+            // load says what is wrong with it.
+            match uki::parse(image) {
+                Err(UkiError::NotUki) => Err(ENOEXEC),
+                _ => {
+                    pr_debug!("It's a Unified Kernel Image\n");
+                    Ok(())
+                }
+            }
+        }
+
+        fn load(ld: &mut Load<'_>) -> Result<()> {
+            let file = ld.kernel();
+            let u = uki::parse(file).map_err(|e| {
+                pr_err!("{}\n", e);
+                Error::from(e)
+            })?;
+            let linux = u.linux();
+            if let Err(e) = SetupHeader::probe(&file[linux.clone()], host()) {
+                pr_err!("UKI .linux is not a bzImage: {}\n", e.message());
+                return Err(ENOEXEC);
+            }
+            let cmdline = cmdline(u.cmdline(file), ld.cmdline())?;
+            let initrd = initrd(file, u.initrd(), ld.initrd())?;
+            kexec_dprintk!(
+                "UKI: .linux 0x{:x} bytes, .initrd 0x{:x}, .cmdline 0x{:x}\n",
+                linux.len(),
+                u.initrd().map_or(0, |r| r.len()),
+                u.cmdline(file).map_or(0, |c| c.len())
+            );
+            let parts = Parts {
+                kernel: linux,
+                initrd,
+                cmdline: &cmdline,
+            };
+            load_bzimage(ld, parts)
+        }
+
+        fn verify_sig(image: &[u8]) -> Result {
+            verify_pe(image)
+        }
+    }
+}
+
+/// The UKI loader's `struct kexec_file_ops`, listed before the bzImage
+/// loaders in `kexec_file_loaders[]`.
+#[cfg(CONFIG_KEXEC_UKI64_RUST)]
+#[no_mangle]
+#[used]
+pub static kexec_uki64_rust_ops: kexec::FileOps = kexec::create_file_ops::<uki_loader::Uki64>();

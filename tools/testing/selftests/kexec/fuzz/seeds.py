@@ -4,7 +4,7 @@
 
     seeds.py OUTDIR
 
-creates OUTDIR/bzimage, OUTDIR/pe and OUTDIR/purgatory with a handful of
+creates OUTDIR/bzimage, OUTDIR/pe, OUTDIR/purgatory and OUTDIR/uki with a handful of
 hand-built inputs each: a minimal valid one and a few malformed ones. When
 the kernel build of the repository has them, it adds the real bzImage (its
 first 64 KiB, for bzimage, and for pe if it is an EFI-stub PE image) and
@@ -298,7 +298,40 @@ def purgatory_seeds():
         yield "real-purgatory.ro", REAL_PURGATORY.read_bytes()
 
 
-TARGETS = {"bzimage": bzimage_seeds, "pe": pe_seeds, "purgatory": purgatory_seeds}
+def uki(secs):
+    """A PE32+ file laid out as objcopy lays out a UKI (see the host tests)."""
+    img = bytearray(0x400)
+    img[0:2] = b"MZ"
+    put(img, 0x3C, "I", 0x40)
+    img[0x40:0x44] = b"PE\0\0"
+    put(img, 0x44, "HH", 0x8664, len(secs))
+    put(img, 0x54, "H", 240)
+    put(img, 0x58, "H", 0x020B)
+    put(img, 0x58 + 60, "I", 0x400)
+    for i, (name, data) in enumerate(secs):
+        at = len(img)
+        raw = (len(data) + 0x1FF) & ~0x1FF
+        img += data + bytes(raw - len(data))
+        h = 0x58 + 240 + 40 * i
+        img[h:h + len(name)] = name
+        put(img, h + 8, "I", len(data))
+        put(img, h + 16, "I", raw)
+        put(img, h + 20, "I", at)
+    return bytes(img)
+
+
+def uki_seeds():
+    linux = bzimage()
+    yield "uki", uki([(b".osrel", b"ID=t\n"), (b".cmdline", b"console=ttyS0\0"),
+                      (b".linux", linux), (b".initrd", b"070701")])
+    yield "uki-minimal", uki([(b".linux", linux)])
+    yield "uki-no-linux", uki([(b".cmdline", b"x\0")])
+    yield "uki-all", uki([(n, b"d\0") for n in (b".linux", b".initrd", b".cmdline", b".osrel",
+                                                 b".uname", b".splash", b".dtb")])
+
+
+TARGETS = {"bzimage": bzimage_seeds, "pe": pe_seeds, "purgatory": purgatory_seeds,
+           "uki": uki_seeds}
 
 
 def main():

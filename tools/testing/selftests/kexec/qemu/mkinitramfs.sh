@@ -11,7 +11,8 @@
 #                     with the shared libraries they need (run them with
 #                     `tool` of guest/tests/lib.sh)
 # --sig KEYDIR (test keys, scripts/keys.sh): /images/sig on the disk holds the
-# signed-kexec images (mksig.py).  --corpus: /images/corpus holds the
+# signed-kexec images (mksig.py), /images/uki Unified Kernel Images
+# (mkuki.py).  --corpus: /images/corpus holds the
 # malformed-image corpus (mkcorpus.py).  --db DBKEY (DBKEY.key, DBKEY.pem):
 # a key of the firmware's Secure Boot db; /images/sig gets images signed with
 # it, and OUTDIR/firmware.efi is BZIMAGE signed with it, for the firmware.
@@ -61,6 +62,10 @@ if [ -n "$keys" ]; then
 	python3 "$here/mksig.py" "$kernel" "$keys" "$out/images/sig" $db
 	cp "$out/images/sig/signed" "$out/images/bzImage"
 	[ -z "$db" ] || cp "$out/images/sig/db_signed" "$out/firmware.efi"
+	# Unified Kernel Images of the same kernel (signed like the images
+	# above), booting stage2.cpio.
+	python3 "$here/mkuki.py" "$kernel" "$out/images/stage2.cpio" \
+		"$(cat "$out/images/payload.sha256")" "$keys" "$out/images/uki" $db
 else
 	cp "$kernel" "$out/images/bzImage"
 fi
@@ -69,7 +74,7 @@ cp "$out"/images/*.cpio "$out"/images/bzImage "$out"/images/payload.sha256 "$roo
 mkcpio "$root" "$out/stage1.cpio"
 
 cp -r "$out/images/bad" "$out/images/unbootable" "$root/images/"
-[ -z "$keys" ] || cp -r "$out/images/sig" "$root/images/"
+[ -z "$keys" ] || cp -r "$out/images/sig" "$out/images/uki" "$root/images/"
 if [ -n "$corpus" ]; then
 	python3 "$here/mkcorpus.py" "$kernel" "$out/images/corpus"
 	cp -r "$out/images/corpus" "$root/images/"

@@ -21,10 +21,11 @@ CASES = {}
 # The cases that boot the debug kernel (KASAN, kmemleak, signatures not forced).
 DEBUG_CASES = {"kexec_malformed_errno", "kexec_unbootable_refused", "kexec_sig_not_forced", "kexec_corpus_errno",
                "kexec_load_unload_leak", "kexec_fault_injection", "kexec_concurrent_loads",
-               "kexec_load_during_pressure", "kexec_handoff_refusals"}
+               "kexec_load_during_pressure", "kexec_handoff_refusals",
+               "uki_malformed_rejected", "uki_not_mine"}
 # The cases that boot the distro kernel (Debian's options) through UEFI firmware.
 DISTRO_CASES = {"efi_rust_loader_stage2", "efi_differential", "ima_kexec_buffer",
-                "secureboot_lockdown"}
+                "secureboot_lockdown", "uki_secureboot"}
 
 
 def flavour_of(name):
@@ -1351,6 +1352,141 @@ def secureboot_lockdown():
     print(f"# Secure Boot: lockdown integrity; db_signed and signed load, unsigned/untrusted/tampered "
           f"EPERM, kexec_load(2) EACCES, same from both loaders; stage 2 at {t2:.1f} s still locked down",
           flush=True)
+
+
+def uki_nonce(flavour):
+    with open(os.path.join(kt.guest_dir(flavour), "images", "uki", "nonce")) as f:
+        return f.read().strip()
+
+
+def uki_stage2(b, flavour="main"):
+    """The UKI loader took the image and stage 2 booted with the UKI's own
+    command line (the nonce mkuki.py embedded) and initrd (payload check)."""
+    sane_boot(b)
+    expect(b.first(r"kexec-bzImage64-rs: UKI: \.linux 0x[0-9a-f]+ bytes")[0] is not None,
+           "no UKI loader line: the UKI loader did not take the image", b)
+    expect(b.stage_reached() >= 2, "stage 2 not reached", b)
+    n = uki_nonce(flavour)
+    expect(b.has(f"nonce {n}"), f"stage 2 did not print the embedded nonce {n}", b)
+    expect(b.has("initrd ok"), "stage 2 did not find the embedded initrd's payload", b)
+
+
+@case
+def uki_boots():
+    """A signed UKI (systemd-stub, objcopy, sbsign) kexecs into stage 2 with
+    its embedded command line and initrd."""
+    b = kt.boot("uki_boots", "kt.test=uki kt.uki=boot")
+    uki_stage2(b)
+    t, _ = b.first(r"KT: stage 2 reached")
+    print(f"# UKI: stage 2 at {t:.1f} s with the embedded .cmdline (nonce) and .initrd (payload)", flush=True)
+
+
+@case
+def uki_extra_initrd():
+    """An initrd passed with the UKI lands after the embedded one: stage 2
+    has both the embedded payload and the caller's file."""
+    x = kt.nonce()
+    b = kt.boot("uki_extra_initrd", f"kt.test=uki kt.uki=extra kt.extra={x}")
+    uki_stage2(b)
+    expect(b.has(f"uki extra {x}"), f"stage 2 lacks the caller's initrd (/extra = {x})", b)
+
+
+def uki_rows(b):
+    res, msgs = {}, {}
+    for _, m in b.markers():
+        w = m.split(" ", 2)
+        if w[0] == "uki" and len(w) == 3 and w[1] not in ("stage", "extra"):
+            r = w[2].split()[0]
+            res[w[1]] = "OK" if r == "ok" else r.split("=")[-1]
+        elif w[0] == "ukimsg" and len(w) == 3:
+            msgs.setdefault(w[1], []).append(w[2])
+    return res, msgs
+
+
+_uki_boots = {}
+
+
+def uki_matrix(flavour):
+    """One boot loading the UKI images (kt.uki=matrix on main, debug on
+    the debug kernel), cached."""
+    if flavour not in _uki_boots:
+        mode = "matrix" if flavour == "main" else "debug"
+        b = kt.boot(f"uki_{mode}", f"kt.test=uki kt.uki={mode}", flavour=flavour, timeout=300)
+        sane_boot(b)
+        expect(b.has("uki end"), "the UKI loads did not finish", b)
+        _uki_boots[flavour] = (b, *uki_rows(b))
+    return _uki_boots[flavour]
+
+
+@case
+def uki_tampered_rejected():
+    """One bit changed in .linux, .initrd or .cmdline of a signed UKI: refused
+    under KEXEC_SIG_FORCE with the errno of a tampered bzImage."""
+    b, res, msgs = uki_matrix("main")
+    with open(os.path.join(kt.guest_dir("main"), "images", "sig", "MANIFEST")) as f:
+        want = [l.split()[1] for l in f if l.split()[0] == "tampered"][0]
+    expect(res.get("signed") == "OK", f"the signed UKI did not load: {res.get('signed')}", b)
+    for s in ("linux", "initrd", "cmdline"):
+        got = res.get(f"tampered_{s}")
+        expect(got == want, f"tampered .{s}: {got}, a tampered bzImage gets {want}", b)
+        expect(any("Enforced kernel signature verification failed" in m for m in msgs.get(f"tampered_{s}", [])),
+               f"tampered .{s}: no enforcement message: {msgs.get(f'tampered_{s}')}", b)
+    print(f"# tampered .linux, .initrd, .cmdline: {want}; unsigned UKI: {res.get('unsigned')}", flush=True)
+
+
+@case
+def uki_cmdline_policy():
+    """A caller's command line next to the UKI's: refused (EPERM) while
+    signatures are enforced (main kernel), appended otherwise (debug)."""
+    b, res, msgs = uki_matrix("main")
+    expect(res.get("signed_caller_cmdline") == "EPERM",
+           f"caller's command line under enforcement: {res.get('signed_caller_cmdline')}, expected EPERM", b)
+    expect(any("a caller's command line is refused while signatures are enforced" in m
+               for m in msgs.get("signed_caller_cmdline", [])), "no policy message", b)
+    bd, resd, msgsd = uki_matrix("debug")
+    expect(resd.get("caller_cmdline") == "OK", f"caller's command line, not enforced: {resd.get('caller_cmdline')}", bd)
+    final = [m for m in msgsd.get("caller_cmdline", []) if "Final command line is:" in m]
+    expect(final and final[0].endswith("kt.test=uki kt.caller=1"),
+           f"the caller's command line is not appended to the UKI's: {final}", bd)
+    print("# enforced: EPERM; not enforced: appended after the UKI's .cmdline", flush=True)
+
+
+@case
+def uki_malformed_rejected():
+    """Malformed UKIs (mkuki.py MANIFEST) on the debug kernel: each refused
+    with its errno and one line saying why; no KASAN/UBSAN report."""
+    b, res, msgs = uki_matrix("debug")
+    rows = [l.rstrip("\n").split(" ", 2) for l in open(os.path.join(kt.guest_dir("debug"), "images", "uki", "MANIFEST"))]
+    for name, errno, reason in rows:
+        expect(res.get(name) == errno, f"{name}: {res.get(name)}, expected {errno}", b)
+        expect(any(reason in m for m in msgs.get(name, [])), f"{name}: no '{reason}' line: {msgs.get(name)}", b)
+        print(f"# {name}: {errno} ({reason})", flush=True)
+
+
+@case
+def uki_not_mine():
+    """A plain bzImage and a file that is not PE: the UKI loader answers
+    ENOEXEC, and the next loader takes the bzImage."""
+    b, res, msgs = uki_matrix("debug")
+    expect(res.get("plain_bzimage") == "OK", f"plain bzImage: {res.get('plain_bzimage')}", b)
+    m = msgs.get("plain_bzimage", [])
+    expect(any(x.startswith("kexec-bzImage64-rs: Loaded 64bit kernel") for x in m),
+           f"the Rust bzImage loader did not take the plain bzImage: {m}", b)
+    expect(not any("UKI" in x for x in m), f"the UKI loader said something about a bzImage: {m}", b)
+    expect(res.get("not_pe") == "ENOEXEC", f"non-PE file: {res.get('not_pe')}, expected ENOEXEC", b)
+
+
+@case
+def uki_secureboot():
+    """Under Secure Boot lockdown (no KEXEC_SIG_FORCE), a UKI signed with the
+    db key (platform keyring only) loads and boots, still locked down."""
+    b = kt.boot("uki_secureboot", "kt.test=uki kt.uki=secboot", flavour="distro", firmware="secboot",
+                kernel=firmware_image(), timeout=120,
+                initrd=os.path.join(kt.guest_dir("distro"), "small.cpio"))
+    uki_stage2(b, "distro")
+    t2, _ = b.first(r"KT: stage 2 reached")
+    after = [m for t, m in b.markers() if t >= t2]
+    expect("lockdown none [integrity] confidentiality" in after, "stage 2 is not locked down", b)
 
 
 def main(argv):

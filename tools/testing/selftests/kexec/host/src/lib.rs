@@ -13,6 +13,8 @@ pub mod pe;
 pub mod purgatory;
 #[path = "../../../../../../rust/kernel/kexec/entries.rs"]
 pub mod entries;
+#[path = "../../../../../../rust/kernel/kexec/uki.rs"]
+pub mod uki;
 #[path = "../../../../../../rust/kernel/kexec/errno.rs"]
 pub mod errno;
 
