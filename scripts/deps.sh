@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(
 	linux-source-6.12 xz-utils
-	rustc-web rust-web-src
+	rustc-web rust-web-src rust-web-clippy rustfmt-web
 	clang lld llvm libclang-dev
 	flex bison bc libelf-dev libssl-dev cpio kmod openssl python3 make gcc
 	qemu-system-x86 ovmf systemd-boot-efi binutils busybox-static kexec-tools makedumpfile sbsigntool e2fsprogs

@@ -65,6 +65,9 @@ fi
 # 2. Coverage-guided fuzzing of the same parsers, 30 s a target.
 CARGO_BUILD_JOBS=2 scripts/fuzz.sh "${FUZZ_SECONDS:-30}" | tee -a "$tap.body"
 
+# 2b. The kernel's own checks: checkpatch, rustfmt, clippy, rustdoc.
+scripts/style.sh | tee -a "$tap.body"
+
 # 3. In-kernel unit tests (Rust doctests under KUnit) in one boot.
 python3 tools/testing/selftests/kexec/qemu/kunit.py | tee -a "$tap.body"
 

@@ -230,7 +230,7 @@ impl Image {
     /// The segments placed so far.
     pub fn segments(&self) -> impl Iterator<Item = entries::Segment> + '_ {
         let k = self.raw();
-        let n = (k.nr_segments as usize).min(k.segment.len());
+        let n = k.nr_segments.min(k.segment.len());
         k.segment[..n].iter().map(|s| entries::Segment {
             mem: s.mem as u64,
             memsz: s.memsz as u64,
@@ -290,7 +290,7 @@ impl Image {
         if !self.file_mode() || k.purgatory_info.purgatory_buf.is_null() {
             return None;
         }
-        let n = (k.nr_segments as usize).min(k.segment.len());
+        let n = k.nr_segments.min(k.segment.len());
         let purgatory = k.purgatory_info.purgatory_buf.cast_const();
         k.segment[..n].iter().position(|s| {
             // SAFETY: both members of the union are pointers of one size; only
@@ -464,7 +464,7 @@ impl<'a> Load<'a> {
         // held); the core stores `buffer` in the segment list, which the
         // caller keeps valid.
         to_result(unsafe { bindings::kexec_add_buffer(&mut kbuf) })?;
-        Ok(kbuf.mem as usize)
+        Ok(kbuf.mem)
     }
 
     /// Places a segment holding `range` of the kernel file, `memsz` bytes in
@@ -670,7 +670,7 @@ unsafe fn buf_slice<'a>(buf: *const c_char, len: c_ulong) -> &'a [u8] {
         return &[];
     }
     // SAFETY: By the function's safety requirements.
-    unsafe { core::slice::from_raw_parts(buf.cast(), len as usize) }
+    unsafe { core::slice::from_raw_parts(buf.cast(), len) }
 }
 
 impl<T: Loader> Adapter<T> {
@@ -808,9 +808,9 @@ pub fn verify_pe_signature(image: &[u8]) -> Result {
             )
         })
     };
-    match verify(bindings::VERIFY_USE_SECONDARY_KEYRING as usize) {
+    match verify(bindings::VERIFY_USE_SECONDARY_KEYRING) {
         Err(e) if cfg!(CONFIG_INTEGRITY_PLATFORM_KEYRING) && e == ENOKEY => {
-            verify(bindings::VERIFY_USE_PLATFORM_KEYRING as usize)
+            verify(bindings::VERIFY_USE_PLATFORM_KEYRING)
         }
         r => r,
     }

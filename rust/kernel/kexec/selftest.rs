@@ -174,7 +174,7 @@ pub fn with_corruption<R>(
     check: impl FnOnce(&Image) -> R,
 ) -> Option<R> {
     let k = image.raw_mut();
-    let n = (k.nr_segments as usize).min(k.segment.len());
+    let n = k.nr_segments.min(k.segment.len());
     let saved_segs = k.segment;
     let (start, head, pgd, ccp) = (k.start, k.head, k.arch.pgd, k.control_code_page);
     let control = image.control_page()?;
@@ -182,7 +182,7 @@ pub fn with_corruption<R>(
     let mut pgd_entry: Option<(*mut u64, u64)> = None;
     match class {
         1 if n > 0 => k.segment[0].mem += 8,
-        2 if n > 0 => k.segment[0].mem = (u64::MAX & !0xfff) as _,
+        2 if n > 0 => k.segment[0].mem = (!0xfffu64) as _,
         3 if n > 1 => k.segment[1].mem = k.segment[0].mem,
         4 if n > 0 => k.segment[0].mem = control as _,
         5 => k.start = 0,
@@ -193,9 +193,9 @@ pub fn with_corruption<R>(
             k.start = k.segment[other].mem as _;
         }
         7 => k.head = bindings::IND_DONE as _,
-        8 => k.head = (control as u64 | bindings::IND_SOURCE as u64) as _,
-        9 => k.head = (control as u64 | 0x3) as _,
-        10 => k.head = (control as u64 | bindings::IND_INDIRECTION as u64) as _,
+        8 => k.head = (control | bindings::IND_SOURCE as u64) as _,
+        9 => k.head = (control | 0x3) as _,
+        10 => k.head = (control | bindings::IND_INDIRECTION as u64) as _,
         11 => k.arch.pgd = core::ptr::null_mut(),
         12 => k.control_code_page = core::ptr::null_mut(),
         13 if !pgd.is_null() => {

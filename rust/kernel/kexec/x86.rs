@@ -154,7 +154,7 @@ pub fn e820_kexec() -> impl Iterator<Item = E820Entry> {
             (
                 core::ptr::addr_of!((*e).addr).read_unaligned(),
                 core::ptr::addr_of!((*e).size).read_unaligned(),
-                core::ptr::addr_of!((*e).type_).read_unaligned() as u32,
+                core::ptr::addr_of!((*e).type_).read_unaligned(),
             )
         }
     })

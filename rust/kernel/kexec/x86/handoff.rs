@@ -302,8 +302,8 @@ impl<'a> IdentityMap<'a> {
             return Err(EBUSY);
         }
         let enc = guest_mem_encrypted();
-        // SAFETY: No preconditions.
         let enc_bit = if enc {
+            // SAFETY: No preconditions.
             unsafe { bindings::sme_get_me_mask() }
         } else {
             0
