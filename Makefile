@@ -9,9 +9,11 @@ QEMU := tools/testing/selftests/kexec/qemu
 #       KEXEC_SIG_FORCE (the images it kexecs are signed with the test key,
 #       its bzImage is a PE);
 # debug: KASAN, kmemleak, UBSAN, lockdep; signed kexec not forced, no EFI
-#       or ACPI (it only loads images, made from the main kernel's bzImage).
+#       or ACPI (it loads images made from the main kernel's bzImage, and
+#       kexecs only into the sample loader's flat image); the sample
+#       loader as a module.
 MAIN_CONFIG := base rust kunit loader pefile hotplug kdump sig sigforce
-DEBUG_CONFIG := base rust loader sig debug faults
+DEBUG_CONFIG := base rust loader sig debug faults samples
 # distro: Debian's 6.12 options for kexec (config/distro.config: UEFI,
 #       lockdown under Secure Boot, platform keyring, IMA_KEXEC, kdump),
 #       signed kexec not forced; booted through OVMF by the efi_* cases.
@@ -48,7 +50,8 @@ kernel-debug: tree keys
 # main kernel's bzImage, a PE file that can be signed.
 guest-debug: kernel-debug kernel
 	@$(QEMU)/mkinitramfs.sh build/guest-debug build/kernel-main/arch/x86/boot/bzImage \
-		--sig build/keys --corpus
+		--sig build/keys --corpus \
+		--module build/kernel-debug/samples/rust/rust_kexec_loader.ko
 
 kernel-distro: tree keys
 	@scripts/kernel.sh distro $(DISTRO_CONFIG)

@@ -51,7 +51,9 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.config.frags" 2>/dev/null)" != "$s
 fi
 
 start=$(date +%s)
-"${kmake[@]}" bzImage >"$obj/build.log" 2>&1 || {
+modules=
+grep -q '^CONFIG_MODULES=y' "$obj/.config" && modules=modules
+"${kmake[@]}" bzImage $modules >"$obj/build.log" 2>&1 || {
 	grep -E "error|Error|warning: unused" "$obj/build.log" | head -40 >&2
 	tail -20 "$obj/build.log" >&2
 	die "build failed (log: build/kernel-$name/build.log)"

@@ -25,7 +25,7 @@ use crate::{
     str::CStr,
     types::{AsBytes, FromBytes, Opaque},
 };
-use core::{marker::PhantomData, ops::Range};
+use core::{marker::PhantomData, ops::Range, pin::Pin};
 use ffi::{c_char, c_int, c_ulong, c_void};
 
 pub mod bzimage;
@@ -782,6 +782,91 @@ pub const fn create_file_ops<T: Loader>() -> FileOps {
             None
         },
     })
+}
+
+/// A loader registered from a module (`kexec_file_register_loader()`):
+/// probed after the built-in loaders, its module pinned while an image it
+/// loaded exists. Dropping it unregisters the loader.
+///
+/// Modules use it through [`module_kexec_loader!`](crate::module_kexec_loader).
+pub struct Registration {
+    loader: Pin<KBox<Opaque<bindings::kexec_file_loader>>>,
+}
+
+// SAFETY: The registration is only read by the C core, under `kexec_lock`;
+// moving it to another thread or sharing it changes nothing.
+unsafe impl Send for Registration {}
+// SAFETY: As above: `&Registration` gives no access to anything.
+unsafe impl Sync for Registration {}
+
+impl Registration {
+    /// Registers `ops` as a loader of `module`.
+    pub fn register(module: &'static crate::ThisModule, ops: &'static FileOps) -> Result<Self> {
+        let loader: Pin<KBox<Opaque<bindings::kexec_file_loader>>> =
+            KBox::pin(Opaque::uninit(), GFP_KERNEL)?;
+        let p = loader.get();
+        // SAFETY: `p` points to the pinned heap allocation, valid for a write
+        // of the whole struct; `ops` and `module` live forever.
+        unsafe {
+            p.write(bindings::kexec_file_loader {
+                ops: &ops.0,
+                owner: module.as_ptr(),
+                list: bindings::list_head {
+                    next: core::ptr::null_mut(),
+                    prev: core::ptr::null_mut(),
+                },
+            })
+        };
+        // SAFETY: `p` is initialized above and stays at its address until
+        // `drop` unregisters it (pinned box); `ops` has probe and load.
+        to_result(unsafe { bindings::kexec_file_register_loader(p) })?;
+        Ok(Self { loader })
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: `register` registered this loader; it is unregistered once.
+        unsafe { bindings::kexec_file_unregister_loader(self.loader.get()) };
+    }
+}
+
+/// Declares a kernel module that registers the kexec image loader `type`
+/// (a [`Loader`]), in the style of `module_phy_driver!`.
+///
+/// ```ignore
+/// kernel::module_kexec_loader! {
+///     type: FlatLoader,
+///     name: "rust_kexec_loader",
+///     author: "Rust for Linux Contributors",
+///     description: "Rust kexec image loader sample",
+///     license: "GPL",
+/// }
+/// ```
+#[macro_export]
+macro_rules! module_kexec_loader {
+    (type: $loader:ty, $($f:tt)*) => {
+        struct Module {
+            _reg: $crate::kexec::Registration,
+        }
+
+        $crate::prelude::module! {
+            type: Module,
+            $($f)*
+        }
+
+        const _: () = {
+            static OPS: $crate::kexec::FileOps = $crate::kexec::create_file_ops::<$loader>();
+
+            impl $crate::Module for Module {
+                fn init(module: &'static $crate::ThisModule) -> $crate::error::Result<Self> {
+                    Ok(Module {
+                        _reg: $crate::kexec::Registration::register(module, &OPS)?,
+                    })
+                }
+            }
+        };
+    };
 }
 
 /// Verifies the PE (Authenticode) signature of a kernel image against the

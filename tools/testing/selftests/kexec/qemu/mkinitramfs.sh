@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the test guests' images:
-#   mkinitramfs.sh OUTDIR BZIMAGE [--sig KEYDIR [--db DBKEY]] [--corpus]
+#   mkinitramfs.sh OUTDIR BZIMAGE [--sig KEYDIR [--db DBKEY]] [--corpus] [--module KO]...
 # OUTDIR/small.cpio   busybox, /init, kt_load and the test scripts
 # OUTDIR/args.cpio    the same plus /kt.args, for a boot with no command line
 # OUTDIR/stage2.cpio  the same plus a random /payload (sha256 in payload.sha256)
@@ -16,18 +16,21 @@
 # malformed-image corpus (mkcorpus.py).  --db DBKEY (DBKEY.key, DBKEY.pem):
 # a key of the firmware's Secure Boot db; /images/sig gets images signed with
 # it, and OUTDIR/firmware.efi is BZIMAGE signed with it, for the firmware.
+# --module KO: the disk's /modules holds KO.  Every disk has /images/flat,
+# the sample loader's flat image (mkflat.py).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1
 kernel=$2
 shift 2
-keys= corpus= db=
+keys= corpus= db= modules=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--sig) keys=$2; shift 2 ;;
 	--corpus) corpus=1; shift ;;
 	--db) db=$2; shift 2 ;;
+	--module) modules+=("$2"); shift 2 ;;
 	*) echo "mkinitramfs: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -79,6 +82,9 @@ if [ -n "$corpus" ]; then
 	python3 "$here/mkcorpus.py" "$kernel" "$out/images/corpus"
 	cp -r "$out/images/corpus" "$root/images/"
 fi
+python3 "$here/mkflat.py" "$root/images/flat"
+mkdir -p "$root/modules"
+for m in "${modules[@]}"; do cp "$m" "$root/modules/"; done
 # Debian's kdump tools, run in the guests from the disk through the dynamic
 # loader copied beside them (the initramfs stays small).
 mkdir -p "$root/tools/bin" "$root/tools/lib"

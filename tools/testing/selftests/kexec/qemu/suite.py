@@ -22,7 +22,8 @@ CASES = {}
 DEBUG_CASES = {"kexec_malformed_errno", "kexec_unbootable_refused", "kexec_sig_not_forced", "kexec_corpus_errno",
                "kexec_load_unload_leak", "kexec_fault_injection", "kexec_concurrent_loads",
                "kexec_load_during_pressure", "kexec_handoff_refusals",
-               "uki_malformed_rejected", "uki_not_mine"}
+               "uki_malformed_rejected", "uki_not_mine", "sample_loader_stage2",
+               "sample_loader_unload"}
 # The cases that boot the distro kernel (Debian's options) through UEFI firmware.
 DISTRO_CASES = {"efi_rust_loader_stage2", "efi_differential", "ima_kexec_buffer",
                 "secureboot_lockdown", "uki_secureboot"}
@@ -1487,6 +1488,49 @@ def uki_secureboot():
     t2, _ = b.first(r"KT: stage 2 reached")
     after = [m for t, m in b.markers() if t >= t2]
     expect("lockdown none [integrity] confidentiality" in after, "stage 2 is not locked down", b)
+
+
+def sample_results(b):
+    return {m.split(" ", 2)[1]: (m.split(" ", 2) + [""])[2] for _, m in b.markers("sample ")}
+
+
+@case
+def sample_loader_stage2():
+    """The sample loader, a module loaded with insmod, loads its flat image
+    and kexecs into it: the program prints the test's nonce."""
+    n = kt.nonce()
+    b = kt.boot("sample_loader_stage2", f"kt.test=sample kt.sample=stage2 kt.next_nonce={n}",
+                flavour="debug", timeout=180)
+    sane_boot(b)
+    r = sample_results(b)
+    expect(r.get("before_insmod", "").startswith("err=ENOEXEC"),
+           f"before insmod the flat image gave {r.get('before_insmod')}, expected ENOEXEC", b)
+    expect(r.get("insmod") == "rc=0", f"insmod: {r.get('insmod')}", b)
+    expect(b.first(r"rust_kexec_loader: flat image: 0x[0-9a-f]+ bytes at 0x[0-9a-f]+, entry")[0] is not None,
+           "the sample loader did not load the image", b)
+    t, _ = b.first(r"KT: handoff")
+    expect(t is not None, "no kexec", b)
+    got = [line for tt, line in b.lines if tt >= t and f"KT: flat image running, nonce {n}" in line]
+    expect(got, f"the flat program did not print nonce {n} after the kexec", b)
+    print(f"# insmod, load, kexec; the flat program printed nonce {n}", flush=True)
+
+
+@case
+def sample_loader_unload():
+    """rmmod of the sample while an image it loaded is pending is refused;
+    after KEXEC_FILE_UNLOAD it succeeds, and its format is ENOEXEC again;
+    no KASAN/kmemleak/lockdep report on the debug kernel."""
+    b = kt.boot("sample_loader_unload", "kt.test=sample kt.sample=unload", flavour="debug", timeout=180)
+    sane_boot(b)
+    expect(b.has("sample end"), "the guest did not finish", b)
+    r = sample_results(b)
+    want = {"before_insmod": "err=ENOEXEC", "insmod": "rc=0", "pending": "ok", "unload": "rc=0",
+            "rmmod": "rc=0", "after_rmmod": "err=ENOEXEC"}
+    for k, v in want.items():
+        expect(r.get(k, "").startswith(v), f"{k}: {r.get(k)}, expected {v}", b)
+    expect(r.get("rmmod_pending", "rc=0") != "rc=0", "rmmod succeeded with an image pending", b)
+    expect("still" not in r, "the module is still listed after rmmod", b)
+    print(f"# rmmod with the image pending: {r['rmmod_pending']}; after unload: rc=0; then ENOEXEC", flush=True)
 
 
 def main(argv):

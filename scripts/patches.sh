@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The work as a series a maintainer can `git am` (make patches):
+#
+#   scripts/patches.sh            writes build/patches/*.patch (and a cover
+#                                 letter) against the pristine base
+#   scripts/patches.sh --check    also applies them with `git am` to a
+#                                 fresh tree of the pristine base,
+#                                 build/export-am (for patches_apply_build)
+#
+# The pristine base is Debian's linux-source-6.12 unpacked into a git
+# repository once (build/pristine).  The series is patches/series, each
+# patch followed by the new files it needs (added to its commit), in an
+# order where each commit builds: the kexec_file core API (0007) comes
+# before the abstractions that use it.  The harness and host tests under
+# tools/testing/selftests/kexec/ end the series.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+tarball=/usr/src/linux-source-6.12.tar.xz
+base=$top/build/pristine
+work=$top/build/export
+out=$top/build/patches
+ident=(-c "user.name=Seed 7327ec3a maintainers"
+	-c "user.email=maintainers@users.noreply.r-seed-7327ec3a.example")
+
+die() { echo "patches: $*" >&2; exit 1; }
+
+if [ ! -d "$base/.git" ]; then
+	echo "patches: unpacking $tarball into a git repository (once)"
+	rm -rf "$base.tmp"
+	mkdir -p "$base.tmp"
+	tar -xf "$tarball" -C "$base.tmp" --strip-components=1
+	version=$(make -s -C "$base.tmp" kernelversion)
+	git -C "$base.tmp" init -q
+	git -C "$base.tmp" add -A
+	git "${ident[@]}" -C "$base.tmp" commit -q -m "Linux $version (Debian linux-source-6.12)"
+	mv "$base.tmp" "$base"
+fi
+
+# fresh DIR: a work tree of the pristine base at DIR.
+fresh() {
+	rm -rf "$1"
+	git -C "$base" worktree prune
+	git -C "$base" worktree add -q --detach "$1" HEAD
+}
+
+# Which new files go with which patch (the rest: the selftests commit).
+files_for() {
+	case "$1" in
+	0003) echo rust/kernel/kexec.rs rust/kernel/kexec rust/helpers/kexec.c ;;
+	0004) echo arch/x86/kernel/kexec_bzimage64.rs arch/x86/kernel/kexec_rust_selftest.c ;;
+	0005) echo arch/x86/kernel/kexec_handoff64.rs ;;
+	0008) echo samples/rust/rust_kexec_loader.rs ;;
+	0009) echo Documentation/admin-guide/kexec-rust.rst ;;
+	esac
+}
+order=(0001 0002 0007 0003 0004 0005 0006 0008 0009)
+
+fresh "$work"
+for n in "${order[@]}"; do
+	p=$(grep "^$n-" patches/series) || die "no patch $n in patches/series"
+	git "${ident[@]}" -C "$work" am -q "$top/patches/$p" || die "git am $p failed"
+	f=$(files_for "$n")
+	if [ -n "$f" ]; then
+		# shellcheck disable=SC2086
+		git ls-files $f | while read -r file; do
+			mkdir -p "$work/$(dirname "$file")"
+			cp "$file" "$work/$file"
+		done
+		git -C "$work" add -A
+		git "${ident[@]}" -C "$work" commit -q --amend --no-edit
+	fi
+done
+git ls-files tools/testing/selftests/kexec | while read -r file; do
+	mkdir -p "$work/$(dirname "$file")"
+	cp "$file" "$work/$file"
+done
+git -C "$work" add -A
+git "${ident[@]}" -C "$work" commit -q -s -F - <<'EOF'
+selftests/kexec: QEMU, host and fuzz tests of the Rust loaders
+
+Add what tests the Rust kexec loaders, next to the existing kexec
+selftests:
+
+- host/: the core-only parsers (bzImage, PE, purgatory, entry list, UKI)
+  built for the host with cargo, and their tests;
+- fuzz/: libFuzzer targets over the same files;
+- qemu/: a harness that boots test kernels under QEMU (SeaBIOS and OVMF,
+  with and without Secure Boot), kexecs from stage to stage and checks
+  what each stage got: the Rust and C loaders side by side, signed,
+  unsigned and malformed images, kdump, UKIs, the sample loader module.
+EOF
+
+rm -rf "$out"
+git -C "$work" format-patch -q --zero-commit --cover-letter -o "$out" "$(git -C "$base" rev-parse HEAD)"..HEAD
+n=$(ls "$out"/0*.patch | grep -vc 0000-cover-letter)
+echo "patches: $n patches in build/patches (base $(git -C "$base" log -1 --format=%s))"
+
+if [ "${1:-}" = --check ]; then
+	fresh "$top/build/export-am"
+	# shellcheck disable=SC2046
+	git "${ident[@]}" -C "$top/build/export-am" am -q $(ls "$out"/*.patch | grep -v 0000-cover-letter) ||
+		die "git am of the series failed"
+	echo "patches: git am applied $(git -C "$top/build/export-am" rev-list --count HEAD ^"$(git -C "$base" rev-parse HEAD)") commits to build/export-am"
+fi
