@@ -34,7 +34,8 @@ if [ ! -d "$base/.git" ]; then
 	tar -xf "$tarball" -C "$base.tmp" --strip-components=1
 	version=$(make -s -C "$base.tmp" kernelversion)
 	git -C "$base.tmp" init -q
-	git -C "$base.tmp" add -A
+	# Debian's tree ignores everything at its top level (.gitignore): force.
+	git -C "$base.tmp" add -A -f
 	git "${ident[@]}" -C "$base.tmp" commit -q -m "Linux $version (Debian linux-source-6.12)"
 	mv "$base.tmp" "$base"
 fi
@@ -44,6 +45,27 @@ fresh() {
 	rm -rf "$1"
 	git -C "$base" worktree prune
 	git -C "$base" worktree add -q --detach "$1" HEAD
+}
+
+# What the commit message of a patch says about the new files added to it.
+files_note() {
+	case "$1" in
+	0003) echo "Add the abstractions themselves: rust/kernel/kexec.rs (Image, Load, the
+Loader trait and its kexec_file_ops adapter, Registration and
+module_kexec_loader!), the core-only parsers under rust/kernel/kexec/
+(bzImage setup header and boot_params, PE signature wrapper, purgatory
+ELF, loaded-image checks, Unified Kernel Images; also built and fuzzed on
+the host), the x86 parts (boot_params, e820, EFI state, the hand-off's
+page tables) and rust/helpers/kexec.c for the inline functions they call.
+rust/kernel/kexec/.kunitconfig runs their doctests with kunit.py." ;;
+	0004) echo "Add the loader, arch/x86/kernel/kexec_bzimage64.rs, written on the safe
+abstractions only (no unsafe), and the test switches of
+arch/x86/kernel/kexec_rust_selftest.c." ;;
+	0005) echo "Add arch/x86/kernel/kexec_handoff64.rs, the hand-off policy: what the
+identity map covers and what is checked at load." ;;
+	0008) echo "Add samples/rust/rust_kexec_loader.rs itself." ;;
+	0009) echo "Add Documentation/admin-guide/kexec-rust.rst itself." ;;
+	esac
 }
 
 # Which new files go with which patch (the rest: the selftests commit).
@@ -69,15 +91,18 @@ for n in "${order[@]}"; do
 			mkdir -p "$work/$(dirname "$file")"
 			cp "$file" "$work/$file"
 		done
-		git -C "$work" add -A
-		git "${ident[@]}" -C "$work" commit -q --amend --no-edit
+		git -C "$work" add -A -f
+		# The note goes before the Signed-off-by trailer.
+		git -C "$work" log -1 --format=%B | awk -v note="$(files_note "$n")" '
+			/^Signed-off-by:/ && !done { print note; print ""; done = 1 } { print }' |
+			git "${ident[@]}" -C "$work" commit -q --amend -F -
 	fi
 done
 git ls-files tools/testing/selftests/kexec | while read -r file; do
 	mkdir -p "$work/$(dirname "$file")"
 	cp "$file" "$work/$file"
 done
-git -C "$work" add -A
+git -C "$work" add -A -f
 git "${ident[@]}" -C "$work" commit -q -s -F - <<'EOF'
 selftests/kexec: QEMU, host and fuzz tests of the Rust loaders
 
@@ -95,6 +120,33 @@ EOF
 
 rm -rf "$out"
 git -C "$work" format-patch -q --zero-commit --cover-letter -o "$out" "$(git -C "$base" rev-parse HEAD)"..HEAD
+# The cover letter's subject and blurb.
+cover=$out/0000-cover-letter.patch
+python3 - "$cover" <<'PY'
+import sys
+p = sys.argv[1]
+s = open(p).read()
+s = s.replace("*** SUBJECT HERE ***", "kexec: Rust image loaders for kexec_file_load() on x86_64")
+s = s.replace("*** BLURB HERE ***", """\
+This series adds a second implementation of the x86_64 bzImage loader of
+kexec_file_load(2), in Rust, listed before the C one, and a loader for
+Unified Kernel Images (one signature over kernel, initrd and command
+line). Both are written on safe abstractions in the kernel crate; the
+parsers of image data use core only and are tested and fuzzed on the host.
+The hand-off (machine_kexec_prepare(), the control page) is prepared in
+Rust too, with the loaded image checked at load, where a refusal leaves
+the machine usable; machine_kexec() itself neither allocates nor fails.
+
+Loaders can also live in modules (patch 3), with a sample (patch 8).
+
+Tested under QEMU: BIOS and UEFI guests, Secure Boot lockdown with the
+platform keyring, IMA, kdump, KASAN/kmemleak/lockdep, and differential
+tests against the C loader (same segments, same boot_params bytes, same
+errors for the same bad input). Documentation/admin-guide/kexec-rust.rst
+says where the Rust loader differs from C (it refuses at load images that
+cannot boot).""")
+open(p, "w").write(s)
+PY
 n=$(ls "$out"/0*.patch | grep -vc 0000-cover-letter)
 echo "patches: $n patches in build/patches (base $(git -C "$base" log -1 --format=%s))"
 

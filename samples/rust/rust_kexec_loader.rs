@@ -49,11 +49,15 @@ struct Header {
 }
 
 fn u32_at(image: &[u8], off: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(image.get(off..off + 4)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        image.get(off..off + 4)?.try_into().ok()?,
+    ))
 }
 
 fn u64_at(image: &[u8], off: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(image.get(off..off + 8)?.try_into().ok()?))
+    Some(u64::from_le_bytes(
+        image.get(off..off + 8)?.try_into().ok()?,
+    ))
 }
 
 /// Reads and checks the header: every value from the file is checked

@@ -201,7 +201,8 @@ fn load_purgatory(ld: &mut Load<'_>) -> Result<usize> {
         let (mem, cmp) = ld.load_purgatory_c_compared(place)?;
         match cmp {
             Comparison::Identical { bytes, entry } => pr_info!(
-                "purgatory: Rust build identical to kexec_load_purgatory() ({} bytes at 0x{:x}, entry 0x{:x})\n",
+                "purgatory: Rust build identical to kexec_load_purgatory() \
+                 ({} bytes at 0x{:x}, entry 0x{:x})\n",
                 bytes,
                 mem,
                 entry

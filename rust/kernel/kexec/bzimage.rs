@@ -590,7 +590,8 @@ pub fn kernel_range(
 /// );
 /// img[0x230..0x234].copy_from_slice(&0x1000u32.to_le_bytes());
 /// img[0x260..0x264].copy_from_slice(&0xfffu32.to_le_bytes());
-/// assert!(matches!(check_bootable(&hdr(&img), img.len()), Err(LoadError::InitSizeTooSmall { .. })));
+/// let r = check_bootable(&hdr(&img), img.len());
+/// assert!(matches!(r, Err(LoadError::InitSizeTooSmall { .. })));
 /// ```
 pub fn check_bootable(hdr: &SetupHeader, image_len: usize) -> Result<(), LoadError> {
     let have = (image_len as u64).saturating_sub(hdr.kern16_size() as u64);

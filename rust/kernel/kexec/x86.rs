@@ -133,7 +133,9 @@ pub type E820Entry = (u64, u64, u32);
 /// use kernel::kexec::{bzimage::E820_TYPE_RAM, x86};
 ///
 /// // Some RAM covers 1 MiB, where the kernel was loaded.
-/// assert!(x86::e820_kexec().any(|(a, s, t)| t == E820_TYPE_RAM && a <= 0x100000 && a + s > 0x100000));
+/// let covers_1m =
+///     |(a, s, t): (u64, u64, u32)| t == E820_TYPE_RAM && a <= 0x100000 && a + s > 0x100000;
+/// assert!(x86::e820_kexec().any(covers_1m));
 /// ```
 pub fn e820_kexec() -> impl Iterator<Item = E820Entry> {
     // SAFETY: `e820_table_kexec` is written only while the kernel boots (in

@@ -68,6 +68,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 #ifndef KEXEC_FILE_DEBUG
 #define KEXEC_FILE_DEBUG 0x00000008
 #endif
@@ -98,7 +100,7 @@ static const char *errname(int err)
 
 	if (name)
 		return name;
-	if (err >= 512 && err < 512 + (int)(sizeof(internal) / sizeof(internal[0])) &&
+	if (err >= 512 && err < 512 + (int)ARRAY_SIZE(internal) &&
 	    internal[err - 512])
 		return internal[err - 512];
 	return "?";
@@ -154,14 +156,29 @@ static int load_parse(int argc, char **argv, struct load *l)
 	optind = 2;
 	while ((opt = getopt(argc, argv, "i:c:np:L:dK")) != -1) {
 		switch (opt) {
-		case 'i': initrd = optarg; break;
-		case 'c': cmdline = optarg; break;
-		case 'n': no_cmdline = 1; break;
-		case 'p': pad_to = strtol(optarg, NULL, 0); break;
-		case 'd': l->flags |= KEXEC_FILE_DEBUG; break;
-		case 'K': l->flags |= KEXEC_FILE_ON_CRASH; break;
-		case 'L': raw_len = strtoul(optarg, NULL, 0); break;
-		default: usage();
+		case 'i':
+			initrd = optarg;
+			break;
+		case 'c':
+			cmdline = optarg;
+			break;
+		case 'n':
+			no_cmdline = 1;
+			break;
+		case 'p':
+			pad_to = strtol(optarg, NULL, 0);
+			break;
+		case 'd':
+			l->flags |= KEXEC_FILE_DEBUG;
+			break;
+		case 'K':
+			l->flags |= KEXEC_FILE_ON_CRASH;
+			break;
+		case 'L':
+			raw_len = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			usage();
 		}
 	}
 

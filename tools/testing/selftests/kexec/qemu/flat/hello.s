@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0
+/* SPDX-License-Identifier: GPL-2.0 */
 # The program in the sample loader's flat image (samples/rust/
 # rust_kexec_loader.rs): entered in 64-bit mode by the purgatory, it writes
 # "KT: flat image running, nonce <16 chars>" to the first serial port, then
