@@ -7,7 +7,9 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 name=$1; shift
-src=$top/build/src
+# KERNEL_SRC: another source tree (the exported series applied, for
+# patches_apply_build); build/src by default.
+src=${KERNEL_SRC:-$top/build/src}
 obj=$top/build/kernel-$name
 export PATH="$HOME/.cargo/bin:$PATH"
 kmake=(make -C "$src" O="$obj" LLVM=1 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc

@@ -79,6 +79,8 @@ files_for() {
 	esac
 }
 order=(0001 0002 0007 0003 0004 0005 0006 0008 0009)
+# After the selftests commit, which adds what they build.
+after=(0010)
 
 fresh "$work"
 for n in "${order[@]}"; do
@@ -117,6 +119,10 @@ selftests:
   what each stage got: the Rust and C loaders side by side, signed,
   unsigned and malformed images, kdump, UKIs, the sample loader module.
 EOF
+for n in "${after[@]}"; do
+	p=$(grep "^$n-" patches/series) || die "no patch $n in patches/series"
+	git "${ident[@]}" -C "$work" am -q "$top/patches/$p" || die "git am $p failed"
+done
 
 rm -rf "$out"
 git -C "$work" format-patch -q --zero-commit --cover-letter -o "$out" "$(git -C "$base" rev-parse HEAD)"..HEAD

@@ -13,27 +13,44 @@ tap=$results/test.tap
 
 emit() { echo "$1" | tee -a "$tap.body"; }
 
-# The debug kernel (KASAN, kmemleak, ...) and then the distro kernel build
-# at low priority while the tests of the main kernel, mostly one QEMU
-# thread, use the other core.  Each build's exit status goes to a file.
-debug_log=$results/build-debug.log
-distro_log=$results/build-distro.log
-rm -f "$results"/build-{debug,distro}.rc
+# At low priority while the tests of the main kernel, mostly one QEMU
+# thread, use the other core, one after the other: the debug kernel
+# (KASAN, kmemleak, ...), the distro kernel, the exported patch series
+# applied with git am to a pristine tree and built with the main
+# configuration, and the kernel of kunit.py.  Each build's exit status
+# goes to build/results/build-NAME.rc, its output to build-NAME.log.
+main_frags=$(make -s -f Makefile -pn 2>/dev/null | sed -n 's/^MAIN_CONFIG := //p')
+kunitconfig=$top/build/src/rust/kernel/kexec/.kunitconfig
+rm -f "$results"/build-*.rc
+step() { # NAME COMMAND...
+	local name=$1
+	shift
+	nice -n 10 "$@" >"$results/build-$name.log" 2>&1
+	echo $? >"$results/build-$name.rc"
+}
 (
-	nice -n 10 make -s guest-debug >"$debug_log" 2>&1
-	echo $? >"$results/build-debug.rc"
-	nice -n 10 make -s guest-distro >"$distro_log" 2>&1
-	echo $? >"$results/build-distro.rc"
+	step debug make -s guest-debug
+	step distro make -s guest-distro
+	step export bash -c "scripts/patches.sh --check && KERNEL_SRC=$top/build/export-am scripts/kernel.sh export $main_frags"
+	step kunit python3 build/src/tools/testing/kunit/kunit.py run --arch=x86_64 \
+		--kunitconfig="$kunitconfig" --build_dir="$top/build/kunit" --jobs=2 \
+		--make_options LLVM=1 --make_options RUSTC=/usr/bin/rustc \
+		--make_options RUSTDOC=/usr/bin/rustdoc
 ) &
 builds_pid=$!
+
+# wait_build NAME: until build NAME has ended; its exit status.
+wait_build() {
+	while [ ! -f "$results/build-$1.rc" ] && kill -0 "$builds_pid" 2>/dev/null; do
+		sleep 5
+	done
+	return "$(cat "$results/build-$1.rc" 2>/dev/null || echo 1)"
+}
 
 # flavour_cases FLAVOUR LOG: the flavour's cases once its kernel is built,
 # or each case failed with the build log's tail.
 flavour_cases() {
-	while [ ! -f "$results/build-$1.rc" ] && kill -0 "$builds_pid" 2>/dev/null; do
-		sleep 5
-	done
-	if [ "$(cat "$results/build-$1.rc" 2>/dev/null)" = 0 ]; then
+	if wait_build "$1"; then
 		python3 tools/testing/selftests/kexec/qemu/suite.py --flavour "$1" | tee -a "$tap.body"
 	else
 		for c in $(python3 tools/testing/selftests/kexec/qemu/suite.py --list --flavour "$1"); do
@@ -65,18 +82,38 @@ fi
 # 2. Coverage-guided fuzzing of the same parsers, 30 s a target.
 CARGO_BUILD_JOBS=2 scripts/fuzz.sh "${FUZZ_SECONDS:-30}" | tee -a "$tap.body"
 
-# 2b. The kernel's own checks: checkpatch, rustfmt, clippy, rustdoc.
-scripts/style.sh | tee -a "$tap.body"
-
 # 3. In-kernel unit tests (Rust doctests under KUnit) in one boot.
 python3 tools/testing/selftests/kexec/qemu/kunit.py | tee -a "$tap.body"
 
 # 4. QEMU end to end: the main kernel's cases, then the debug kernel's, then
 # the distro kernel's (through UEFI firmware).
 python3 tools/testing/selftests/kexec/qemu/suite.py --flavour main | tee -a "$tap.body"
-flavour_cases debug "$debug_log"
-flavour_cases distro "$distro_log"
+flavour_cases debug "$results/build-debug.log"
+flavour_cases distro "$results/build-distro.log"
+
+# 5. The kernel's ways: the exported series applies and builds; kunit.py
+# runs the in-kernel tests; checkpatch (on that series), rustfmt, clippy,
+# rustdoc.
+log=$results/build-export.log
+if wait_build export && [ -f build/kernel-export/arch/x86/boot/bzImage ] &&
+	grep -q ' kexec_bzimage64_rust_ops$' build/kernel-export/System.map &&
+	grep -q ' kexec_uki64_rust_ops$' build/kernel-export/System.map; then
+	emit "ok - patches_apply_build ($(grep -o '[0-9]* patches in build/patches' "$log"), $(grep -o 'git am applied [0-9]* commits' "$log"); $(grep -o 'bzImage ready.*' "$log"))"
+else
+	emit "not ok - patches_apply_build (log: $log)"
+	tail -20 "$log" | sed 's/^/# /'
+fi
+log=$results/build-kunit.log
+summary=$(grep -o 'Testing complete\. Ran [0-9]* tests: .*' "$log")
+nkexec=$(grep -c '\[PASSED\] rust_doctest_kernel_kexec' "$log")
+if wait_build kunit && [ "$nkexec" -gt 0 ] && ! grep -q 'FAILED\|CRASHED' "$log"; then
+	emit "ok - kunit_py_kexec ($summary; $nkexec of them kexec doctests)"
+else
+	emit "not ok - kunit_py_kexec (${summary:-no summary}; log: $log)"
+	grep -E 'FAILED|CRASHED|rror' "$log" | head -20 | sed 's/^/# /'
+fi
 wait "$builds_pid"
+scripts/style.sh | tee -a "$tap.body"
 
 passed=$(grep -c '^ok ' "$tap.body")
 failed=$(grep -c '^not ok ' "$tap.body")

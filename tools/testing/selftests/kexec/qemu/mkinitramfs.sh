@@ -40,7 +40,11 @@ rm -rf "$out/root" "$out/images" "$out/disk.img"
 mkdir -p "$out/root"/{bin,proc,sys,dev,tmp,mnt,images,tests} "$out/images"
 root=$out/root
 
-gcc -static -O2 -Wall -Werror -o "$root/bin/kt_load" "$here/kt_load.c"
+# kt_load, built the kselftest way (the kexec target's Makefile).
+ksft=$out/kselftest
+src=$(cd "$here/../../../../.." && pwd)
+make -s -C "$src/tools/testing/selftests" TARGETS=kexec O="$ksft" >/dev/null
+cp "$ksft/kselftest/kexec/qemu/kt_load" "$root/bin/kt_load"
 cp "$busybox" "$root/bin/busybox"
 for app in $("$busybox" --list); do
 	[ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
