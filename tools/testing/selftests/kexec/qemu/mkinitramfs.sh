@@ -41,8 +41,8 @@ mkdir -p "$out/root"/{bin,proc,sys,dev,tmp,mnt,images,tests} "$out/images"
 root=$out/root
 
 # kt_load, built the kselftest way (the kexec target's Makefile).
-ksft=$out/kselftest
-src=$(cd "$here/../../../../.." && pwd)
+ksft=$(realpath -m "$out/kselftest")
+src=$(cd "$here/../../../../.." && pwd)/build/src
 make -s -C "$src/tools/testing/selftests" TARGETS=kexec O="$ksft" >/dev/null
 cp "$ksft/kselftest/kexec/qemu/kt_load" "$root/bin/kt_load"
 cp "$busybox" "$root/bin/busybox"
