@@ -23,7 +23,7 @@ LOADER ?= rust
 # Loads per loader in `make bench`.
 BENCH_ROUNDS ?= 20
 
-.PHONY: all run test bench deps tree keys kernel guest kernel-debug guest-debug kernel-distro guest-distro fuzz clean distclean
+.PHONY: all run test bench deps tree keys kernel guest kernel-debug guest-debug kernel-distro guest-distro patches fuzz clean distclean
 
 all: guest
 
@@ -68,6 +68,11 @@ guest-distro: kernel-distro
 # the second kernel is a crash kernel, reached by a panic.
 run: guest
 	@python3 $(QEMU)/run.py $(LOADER) $(if $(KDUMP),--kdump)
+
+# The whole work as a git format-patch series against the pristine base
+# (build/patches), see the README.
+patches: tree
+	@scripts/patches.sh
 
 # Every test: host parser tests, in-kernel KUnit, QEMU end to end.  The
 # debug kernel builds in the background while the main kernel's tests run.
