@@ -117,7 +117,9 @@ selftests:
 - qemu/: a harness that boots test kernels under QEMU (SeaBIOS and OVMF,
   with and without Secure Boot), kexecs from stage to stage and checks
   what each stage got: the Rust and C loaders side by side, signed,
-  unsigned and malformed images, kdump, UKIs, the sample loader module.
+  unsigned and malformed images, kdump, UKIs, the sample loader module;
+- test_kexec_rust.sh: a kselftest of the Rust loaders on the running
+  kernel, in KTAP (the next patch runs it with the others).
 EOF
 for n in "${after[@]}"; do
 	p=$(grep "^$n-" patches/series) || die "no patch $n in patches/series"

@@ -87,6 +87,13 @@ if [ -n "$corpus" ]; then
 	cp -r "$out/images/corpus" "$root/images/"
 fi
 python3 "$here/mkflat.py" "$root/images/flat"
+# The kexec selftests the kselftest way: test_kexec_rust.sh (KTAP), the
+# helpers it sources and the program it runs, as `make install` lays them
+# out, on the disk.
+mkdir -p "$root/kselftest/kexec/qemu" "$root/kselftest/kselftest"
+cp "$ksft/kselftest/kexec/qemu/kt_load" "$root/kselftest/kexec/qemu/"
+cp "$src/tools/testing/selftests/kexec/test_kexec_rust.sh" "$root/kselftest/kexec/"
+cp "$src/tools/testing/selftests/kselftest/ktap_helpers.sh" "$root/kselftest/kselftest/"
 mkdir -p "$root/modules"
 for m in "${modules[@]}"; do cp "$m" "$root/modules/"; done
 # Debian's kdump tools, run in the guests from the disk through the dynamic

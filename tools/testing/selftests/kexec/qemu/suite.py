@@ -1533,6 +1533,35 @@ def sample_loader_unload():
     print(f"# rmmod with the image pending: {r['rmmod_pending']}; after unload: rc=0; then ENOEXEC", flush=True)
 
 
+@case
+def kselftest_kexec_ktap():
+    """The kexec selftest of the Rust loaders (tools/testing/selftests/
+    kexec/test_kexec_rust.sh, installed as kselftest lays it out) run in the
+    guest; its KTAP output parsed: every test ok, exit status 0."""
+    b = kt.boot("kselftest_kexec_ktap", "kt.test=kselftest")
+    sane_boot(b)
+    text = [l for _, l in b.lines]
+    try:
+        start = text.index("TAP version 13")
+    except ValueError:
+        raise Fail("no KTAP header on the console")
+    plan, results = None, []
+    for line in text[start + 1:]:
+        m = re.match(r"^1\.\.(\d+)", line)
+        if m:
+            plan = int(m.group(1))
+        m = re.match(r"^(ok|not ok) (\d+) (.*)", line)
+        if m:
+            results.append((m.group(1), int(m.group(2)), m.group(3)))
+        if line.startswith("# Totals:"):
+            break
+    expect(plan and len(results) == plan, f"KTAP plan {plan}, {len(results)} results", b)
+    bad = [r for r in results if r[0] != "ok" or "# SKIP" in r[2]]
+    expect(not bad, f"KTAP results not ok: {bad}", b)
+    expect(b.has("kselftest rc=0"), "test_kexec_rust.sh exited non-zero", b)
+    print(f"# KTAP: {plan} tests ok: " + "; ".join(r[2] for r in results), flush=True)
+
+
 def main(argv):
     args, flavour, listing = argv[1:], None, False
     while args and args[0].startswith("--"):
