@@ -104,9 +104,11 @@ else
 	tail -20 "$log" | sed 's/^/# /'
 fi
 log=$results/build-kunit.log
+wait_build kunit
+rc=$?
 summary=$(grep -o 'Testing complete\. Ran [0-9]* tests: .*' "$log")
 nkexec=$(grep -c '\[PASSED\] rust_doctest_kernel_kexec' "$log")
-if wait_build kunit && [ "$nkexec" -gt 0 ] && ! grep -q 'FAILED\|CRASHED' "$log"; then
+if [ $rc = 0 ] && [ "$nkexec" -gt 0 ] && ! grep -q 'FAILED\|CRASHED' "$log"; then
 	emit "ok - kunit_py_kexec ($summary; $nkexec of them kexec doctests)"
 else
 	emit "not ok - kunit_py_kexec (${summary:-no summary}; log: $log)"

@@ -18,12 +18,13 @@ import sys
 import kt
 
 CASES = {}
-# The cases that boot the debug kernel (KASAN, kmemleak, signatures not forced).
+# The cases that boot the debug kernel (KASAN, kmemleak, signatures not
+# forced), or need it besides the main one.
 DEBUG_CASES = {"kexec_malformed_errno", "kexec_unbootable_refused", "kexec_sig_not_forced", "kexec_corpus_errno",
                "kexec_load_unload_leak", "kexec_fault_injection", "kexec_concurrent_loads",
                "kexec_load_during_pressure", "kexec_handoff_refusals",
                "uki_malformed_rejected", "uki_not_mine", "sample_loader_stage2",
-               "sample_loader_unload"}
+               "sample_loader_unload", "uki_cmdline_policy"}
 # The cases that boot the distro kernel (Debian's options) through UEFI firmware.
 DISTRO_CASES = {"efi_rust_loader_stage2", "efi_differential", "ima_kexec_buffer",
                 "secureboot_lockdown", "uki_secureboot"}
