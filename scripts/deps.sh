@@ -11,8 +11,11 @@ PKGS=(
 	flex bison bc libelf-dev libssl-dev cpio kmod openssl python3 make gcc
 	qemu-system-x86 ovmf systemd-boot-efi binutils busybox-static kexec-tools makedumpfile sbsigntool e2fsprogs
 )
+# `make bench` only (scripts/deps.sh bench): the plot.
+BENCH_PKGS=(python3-matplotlib)
 BINDGEN_VERSION=0.70.1
 
+[ "${1:-}" = bench ] && PKGS+=("${BENCH_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

@@ -64,6 +64,9 @@ arch/x86/kernel/kexec_rust_selftest.c." ;;
 	0005) echo "Add arch/x86/kernel/kexec_handoff64.rs, the hand-off policy: what the
 identity map covers and what is checked at load." ;;
 	0008) echo "Add samples/rust/rust_kexec_loader.rs itself." ;;
+	0011) echo "Add arch/x86/purgatory/purgatory_rust.rs (the check, CR0/CR4, the serial
+report) and arch/x86/purgatory/sha256_rust.rs (the SHA-NI and portable
+digest, also built and tested on the host)." ;;
 	0009) echo "Add Documentation/admin-guide/kexec-rust.rst itself." ;;
 	esac
 }
@@ -75,10 +78,11 @@ files_for() {
 	0004) echo arch/x86/kernel/kexec_bzimage64.rs arch/x86/kernel/kexec_rust_selftest.c ;;
 	0005) echo arch/x86/kernel/kexec_handoff64.rs ;;
 	0008) echo samples/rust/rust_kexec_loader.rs ;;
+	0011) echo arch/x86/purgatory/purgatory_rust.rs arch/x86/purgatory/sha256_rust.rs ;;
 	0009) echo Documentation/admin-guide/kexec-rust.rst ;;
 	esac
 }
-order=(0001 0002 0007 0003 0004 0005 0006 0008 0009)
+order=(0001 0002 0007 0003 0004 0005 0006 0011 0008 0009)
 # After the selftests commit, which adds what they build.
 after=(0010)
 
@@ -145,7 +149,9 @@ The hand-off (machine_kexec_prepare(), the control page) is prepared in
 Rust too, with the loaded image checked at load, where a refusal leaves
 the machine usable; machine_kexec() itself neither allocates nor fails.
 
-Loaders can also live in modules (patch 3), with a sample (patch 8).
+Loaders can also live in modules (patch 3), with a sample (patch 9).
+The purgatory's digest check can be built in Rust too (patch 8), on the
+SHA extensions where the CPU has them.
 
 Tested under QEMU: BIOS and UEFI guests, Secure Boot lockdown with the
 platform keyring, IMA, kdump, KASAN/kmemleak/lockdep, and differential

@@ -301,7 +301,8 @@ impl Image {
     }
 }
 
-/// The purgatory object built into the kernel (`kexec_purgatory`).
+/// The purgatory object built into the kernel (`kexec_purgatory`; with the
+/// `c_digest` test switch, the C purgatory built next to the Rust one).
 ///
 /// Corrupted copies of it are refused with an error, never read past:
 ///
@@ -335,6 +336,15 @@ impl Image {
 /// # Ok::<(), Error>(())
 /// ```
 pub fn purgatory_blob() -> &'static [u8] {
+    #[cfg(all(CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST, CONFIG_KEXEC_PURGATORY_RUST))]
+    if selftest::c_digest() {
+        let blob = selftest::c_purgatory_blob();
+        pr_info!(
+            "kexec selftest: the C purgatory (kexec_purgatory_c, {} bytes)\n",
+            blob.len()
+        );
+        return blob;
+    }
     // SAFETY: `kexec_purgatory` and `kexec_purgatory_size` are set at build
     // time and never written.
     let size = unsafe { core::ptr::addr_of!(bindings::kexec_purgatory_size).read() };

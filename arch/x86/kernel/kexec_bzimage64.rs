@@ -386,6 +386,16 @@ fn load_bzimage(ld: &mut Load<'_>, parts: Parts<'_>) -> Result {
     let initrd = initrd.map(|(addr, len)| (addr as u64, len as u64));
 
     setup_purgatory_regs(ld, params_addr, kernel_addr)?;
+    // Where a Rust purgatory says why it refuses to jump; the C purgatory
+    // has no such symbol, and says nothing.
+    if let Some(port) = bzimage::serial_console_port(cmdline) {
+        if ld
+            .purgatory_symbol_addr(c_str!("purgatory_serial_port"))
+            .is_ok()
+        {
+            ld.purgatory_set(c_str!("purgatory_serial_port"), &port)?;
+        }
+    }
 
     #[cfg(CONFIG_CRASH_DUMP)]
     if crash {

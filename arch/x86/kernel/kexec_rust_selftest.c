@@ -22,6 +22,17 @@
  *                                             class of refusal fails the load
  *                                             (rust/kernel/kexec/selftest.rs)
  *
+ * With CONFIG_KEXEC_PURGATORY_RUST, two more:
+ *
+ *   /sys/kernel/debug/kexec_rust/c_digest     Y: the Rust loader loads the C
+ *                                             purgatory (kexec_purgatory_c)
+ *                                             instead of the Rust one
+ *   /sys/kernel/debug/kexec_rust/flip_byte    Y: machine_kexec_post_load()
+ *                                             changes one byte of a loaded
+ *                                             segment after its digest was
+ *                                             taken: the purgatory must then
+ *                                             refuse to start the new kernel
+ *
  * Under lockdown (Secure Boot) debugfs files that can be written cannot be
  * opened, so the boot parameters kexec_rust_selftest.c_loader=Y (and
  * .c_purgatory, .c_handoff) set the first three switches at boot instead.
@@ -40,6 +51,10 @@ bool kexec_rust_selftest_c_loader;
 bool kexec_rust_selftest_c_purgatory;
 bool kexec_rust_selftest_c_handoff;
 u32 kexec_rust_selftest_corrupt;
+#ifdef CONFIG_KEXEC_PURGATORY_RUST
+bool kexec_rust_selftest_c_digest;
+bool kexec_rust_selftest_flip_byte;
+#endif
 
 /* Boot parameters kexec_rust_selftest.<switch>=Y, read only at boot. */
 module_param_named(c_loader, kexec_rust_selftest_c_loader, bool, 0);
@@ -56,6 +71,11 @@ static int __init kexec_rust_selftest_init(void)
 	debugfs_create_bool("c_handoff", 0600, dir,
 			    &kexec_rust_selftest_c_handoff);
 	debugfs_create_u32("corrupt", 0600, dir, &kexec_rust_selftest_corrupt);
+#ifdef CONFIG_KEXEC_PURGATORY_RUST
+	debugfs_create_bool("c_digest", 0600, dir, &kexec_rust_selftest_c_digest);
+	debugfs_create_bool("flip_byte", 0600, dir,
+			    &kexec_rust_selftest_flip_byte);
+#endif
 	return 0;
 }
 late_initcall(kexec_rust_selftest_init);

@@ -849,3 +849,82 @@ impl<'a> BootParams<'a> {
         Some(())
     }
 }
+
+/// The I/O ports of the first four 8250 UARTs, `ttyS0` to `ttyS3`.
+const TTYS_PORTS: [u16; 4] = [0x3f8, 0x2f8, 0x3e8, 0x2e8];
+
+/// `ttyS<n>[,options]`: the port of `ttyS0`..`ttyS3`.
+fn ttys_port(v: &[u8]) -> Option<u16> {
+    let name = v.split(|&b| b == b',').next()?;
+    match name.strip_prefix(b"ttyS")? {
+        [d @ b'0'..=b'3'] => TTYS_PORTS.get(usize::from(d - b'0')).copied(),
+        _ => None,
+    }
+}
+
+/// `uart[8250],io,0x<port>[,options]`: that port.
+fn uart_io_port(v: &[u8]) -> Option<u16> {
+    let rest = v
+        .strip_prefix(b"uart8250,io,")
+        .or_else(|| v.strip_prefix(b"uart,io,"))?;
+    let num = rest.split(|&b| b == b',').next()?;
+    let hex = num
+        .strip_prefix(b"0x")
+        .or_else(|| num.strip_prefix(b"0X"))?;
+    if hex.is_empty() {
+        return None;
+    }
+    let mut port: u16 = 0;
+    for &c in hex {
+        let d = (c as char).to_digit(16)?;
+        port = port.checked_mul(16)?.checked_add(d as u16)?;
+    }
+    (port != 0).then_some(port)
+}
+
+/// The I/O port of the 8250 UART a kernel command line puts its console on,
+/// for the purgatory's report of a digest mismatch: the first of
+/// `console=ttyS<n>`, `console=` or `earlycon=uart[8250],io,0x<port>`,
+/// `earlyprintk=serial[,ttyS<n>]` or `earlyprintk=ttyS<n>`. `None` when the
+/// console is elsewhere; parsing stops at a NUL.
+///
+/// ```
+/// use kernel::kexec::bzimage::serial_console_port;
+///
+/// assert_eq!(serial_console_port(b"quiet console=ttyS0,115200"), Some(0x3f8));
+/// assert_eq!(serial_console_port(b"console=tty0 console=ttyS1"), Some(0x2f8));
+/// assert_eq!(serial_console_port(b"earlyprintk=serial,115200"), Some(0x3f8));
+/// assert_eq!(serial_console_port(b"earlyprintk=serial,ttyS3,9600"), Some(0x2e8));
+/// assert_eq!(serial_console_port(b"earlycon=uart8250,io,0x2f8,115200n8"), Some(0x2f8));
+/// assert_eq!(serial_console_port(b"console=tty0 console=ttyS9"), None);
+/// assert_eq!(serial_console_port(b"console=uart,io,0x10000"), None);
+/// assert_eq!(serial_console_port(b"quiet\0console=ttyS0"), None);
+/// ```
+pub fn serial_console_port(cmdline: &[u8]) -> Option<u16> {
+    let end = cmdline
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(cmdline.len());
+    let words = cmdline
+        .get(..end)?
+        .split(|&b| b == b' ' || b == b'\t' || b == b'\n');
+    words
+        .filter_map(|w| {
+            if let Some(v) = w.strip_prefix(b"console=") {
+                ttys_port(v).or_else(|| uart_io_port(v))
+            } else if let Some(v) = w.strip_prefix(b"earlycon=") {
+                uart_io_port(v)
+            } else if let Some(v) = w.strip_prefix(b"earlyprintk=") {
+                match v.strip_prefix(b"serial") {
+                    Some(rest) => rest
+                        .strip_prefix(b",")
+                        .and_then(ttys_port)
+                        .or(Some(TTYS_PORTS[0])),
+                    None => ttys_port(v),
+                }
+            } else {
+                None
+            }
+        })
+        .next()
+}

@@ -226,3 +226,94 @@ pub fn with_corruption<R>(
     }
     Some(r)
 }
+
+/// Whether the Rust loader should load the C purgatory, built next to the
+/// Rust one (`c_digest`).
+#[cfg(CONFIG_KEXEC_PURGATORY_RUST)]
+pub fn c_digest() -> bool {
+    // SAFETY: as for `c_loader`.
+    unsafe { addr_of!(bindings::kexec_rust_selftest_c_digest).read_volatile() }
+}
+
+/// The C purgatory object, `kexec_purgatory_c`.
+#[cfg(CONFIG_KEXEC_PURGATORY_RUST)]
+pub fn c_purgatory_blob() -> &'static [u8] {
+    // SAFETY: `kexec_purgatory_c` and its size are set at build time and
+    // never written; the object is that many bytes of the kernel image,
+    // read-only and never freed.
+    unsafe {
+        let size = addr_of!(bindings::kexec_purgatory_c_size).read();
+        core::slice::from_raw_parts(addr_of!(bindings::kexec_purgatory_c).cast(), size)
+    }
+}
+
+/// Whether a loaded image should have one byte changed after its digest
+/// was taken (`flip_byte`).
+#[cfg(CONFIG_KEXEC_PURGATORY_RUST)]
+pub fn flip_byte() -> bool {
+    // SAFETY: as for `c_loader`.
+    unsafe { addr_of!(bindings::kexec_rust_selftest_flip_byte).read_volatile() }
+}
+
+/// Changes the first byte of the last segment that is not the purgatory, in
+/// the page the core copied it to, after the digest was taken: the
+/// purgatory must then refuse to start the next kernel. Returns the
+/// segment's address and the changed page's, `None` if the entry list has
+/// no page for it.
+#[cfg(CONFIG_KEXEC_PURGATORY_RUST)]
+pub fn flip_segment_byte(image: &Image) -> Option<(u64, u64)> {
+    use super::entries::PAGE_SIZE;
+    use bindings::{IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE};
+    const PAGE_MASK: u64 = !(PAGE_SIZE - 1);
+    let purgatory = image.purgatory_segment();
+    let (_, seg) = image
+        .segments()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != purgatory)
+        .last()?;
+    let mut entry = image.head();
+    let mut next: *const u64 = core::ptr::null();
+    let mut dest = 0u64;
+    // At most every entry of the list, which ends with IND_DONE (or 0).
+    while entry != 0 && entry & IND_DONE as u64 == 0 {
+        let page = entry & PAGE_MASK;
+        if entry & IND_INDIRECTION as u64 != 0 {
+            // SAFETY: an indirection page of the image, allocated by the
+            // core from the direct map and kept until the image is freed;
+            // `kexec_lock` is held (`Image` invariant), so nothing changes
+            // the list meanwhile.
+            next = unsafe { bindings::phys_to_virt(page) }.cast::<u64>();
+        } else {
+            if entry & IND_DESTINATION as u64 != 0 {
+                dest = page;
+            } else if entry & IND_SOURCE as u64 != 0 {
+                if dest == seg.mem {
+                    // SAFETY: a source page of the image, in the direct
+                    // map like the indirection pages; only this image's
+                    // jump reads it.
+                    unsafe {
+                        let b = bindings::phys_to_virt(page).cast::<u8>();
+                        b.write_volatile(!b.read_volatile());
+                    }
+                    crate::pr_info!(
+                        "kexec selftest: flipped the first byte of segment 0x{:x} (page 0x{:x}) after its digest\n",
+                        seg.mem,
+                        page
+                    );
+                    return Some((seg.mem, page));
+                }
+                dest = dest.wrapping_add(PAGE_SIZE);
+            }
+            if next.is_null() {
+                return None;
+            }
+            // SAFETY: `next` points into an indirection page, whose last
+            // word is an indirection or IND_DONE, so the word after a
+            // non-indirection entry is in the same page.
+            next = unsafe { next.add(1) };
+        }
+        // SAFETY: as above, a word of an indirection page of the image.
+        entry = unsafe { next.read() };
+    }
+    None
+}

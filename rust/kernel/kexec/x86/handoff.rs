@@ -96,6 +96,10 @@ impl<T: Handoff> Adapter<T> {
                 }
             }
             T::post_load(image)?;
+            #[cfg(all(CONFIG_KEXEC_BZIMAGE64_RUST_SELFTEST, CONFIG_KEXEC_PURGATORY_RUST))]
+            if crate::kexec::selftest::flip_byte() {
+                crate::kexec::selftest::flip_segment_byte(image);
+            }
             Ok(0)
         })
     }

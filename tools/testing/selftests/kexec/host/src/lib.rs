@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The `core`-only parsers of `rust/kernel/kexec/`, built for the host so
-//! that `cargo test` and fuzz targets run the same code the kernel runs.
+//! The `core`-only parsers of `rust/kernel/kexec/` and the Rust purgatory's
+//! digest, built for the host so that `cargo test`, the fuzz targets and
+//! `make bench` run the same code the kernel runs.
 
 #![no_std]
 
@@ -17,6 +18,9 @@ pub mod entries;
 pub mod uki;
 #[path = "../../../../../../rust/kernel/kexec/errno.rs"]
 pub mod errno;
+/// The Rust purgatory's digest (`arch/x86/purgatory/sha256_rust.rs`).
+#[path = "../../../../../../arch/x86/purgatory/sha256_rust.rs"]
+pub mod sha256;
 
 /// Linux's value of an errno, to compare with what C returns.
 pub fn errno_value(e: errno::Errno) -> u32 {

@@ -383,3 +383,42 @@ fn efi_ima_rng_chain_in_c_order() {
     assert_eq!(read_u64(b, ima + 24), Some(0x2000));
     assert_eq!(read_u64(b, efi + 16 + 16), Some(2));
 }
+
+#[test]
+fn serial_console_port_of_command_lines() {
+    use kexec_parsers::bzimage::serial_console_port as port;
+    let cases: &[(&[u8], Option<u16>)] = &[
+        (b"", None),
+        (b"console=ttyS0", Some(0x3f8)),
+        (b"root=/dev/sda console=ttyS1,115200n8", Some(0x2f8)),
+        (b"console=ttyS2", Some(0x3e8)),
+        (b"console=ttyS3", Some(0x2e8)),
+        (b"console=ttyS4", None),
+        (b"console=ttyS10", None),
+        (b"console=ttyS", None),
+        (b"console=tty0", None),
+        (b"console=tty0 console=ttyS0", Some(0x3f8)),
+        (b"earlyprintk=serial", Some(0x3f8)),
+        (b"earlyprintk=serial,ttyS1,115200", Some(0x2f8)),
+        (b"earlyprintk=ttyS2", Some(0x3e8)),
+        (b"earlyprintk=vga", None),
+        (b"earlycon=uart8250,io,0x3f8,115200n8", Some(0x3f8)),
+        (b"console=uart,io,0x2e8", Some(0x2e8)),
+        (b"earlycon=uart8250,mmio,0xfe000000", None),
+        (b"earlycon=uart8250,io,0x", None),
+        (b"earlycon=uart8250,io,0x0", None),
+        (b"earlycon=uart8250,io,0xfffff", None),
+        (b"earlycon=uart8250,io,0xzz", None),
+        (b"console=ttyS0\0", Some(0x3f8)),
+        (b"quiet\0console=ttyS0", None),
+        (b"\tconsole=ttyS1\n", Some(0x2f8)),
+    ];
+    for &(cmdline, want) in cases {
+        assert_eq!(
+            port(cmdline),
+            want,
+            "{:?}",
+            String::from_utf8_lossy(cmdline)
+        );
+    }
+}

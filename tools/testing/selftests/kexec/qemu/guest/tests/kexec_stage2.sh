@@ -5,6 +5,7 @@
 if [ "$stage" = 1 ]; then
 	use_loader "$(arg kt.loader || echo rust)"
 	use_handoff "$(arg kt.handoff || echo rust)"
+	use_purgatory "$(arg kt.purgatory || echo rust)"
 	dmesg -c >/dev/null
 	if kt_load load /images/bzImage -i /images/stage2.cpio -d -c "$(next_cmdline)"; then
 		show_loader_log

@@ -32,6 +32,18 @@ use_handoff() {
 	esac
 }
 
+# use_purgatory rust|c: which purgatory the Rust loader loads next: the
+# built-in Rust one, or the C one built next to it (the c_digest switch).
+use_purgatory() {
+	case "$1" in
+	rust|r) [ ! -e "$SW/c_digest" ] || echo N >"$SW/c_digest" ;;
+	c|C)
+		[ -w "$SW/c_digest" ] || { echo "KT: fail no $SW/c_digest"; finish; }
+		echo Y >"$SW/c_digest" ;;
+	*) echo "KT: fail unknown purgatory '$1'"; finish ;;
+	esac
+}
+
 # tool NAME ARGS...: run Debian's NAME (kexec, vmcore-dmesg, makedumpfile)
 # from the test disk, with its own shared libraries.
 tool() {

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Host tests of the Rust purgatory's SHA-256 (`arch/x86/purgatory/sha256_rust.rs`):
+//! both engines against the FIPS 180-4 examples, against `sha256sum` on
+//! random buffers, and against each other on random lengths fed in random
+//! pieces.
+
+use kexec_parsers::sha256::{digest, Engine, Sha256};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Both engines; the test fails on a host without SHA-NI instead of
+/// silently testing one engine (set `KT_NO_SHA_NI=1` to accept that).
+fn engines() -> Vec<Engine> {
+    let mut v = vec![Engine::portable()];
+    match Engine::sha_ni() {
+        Some(e) => v.push(e),
+        None => assert!(
+            std::env::var_os("KT_NO_SHA_NI").is_some(),
+            "this CPU has no SHA-NI: the SHA-NI engine is not tested (KT_NO_SHA_NI=1 to accept)"
+        ),
+    }
+    v
+}
+
+fn hex(d: &[u8]) -> String {
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A xorshift generator: the same buffers on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+#[test]
+fn fips_180_examples() {
+    let million_a = vec![b'a'; 1_000_000];
+    let cases: [(&[u8], &str); 5] = [
+        (b"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        (b"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        (
+            b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+        ),
+        (
+            b"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+            "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1",
+        ),
+        (&million_a, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+    ];
+    for e in engines() {
+        for (data, want) in cases {
+            assert_eq!(
+                hex(&digest(e, data)),
+                want,
+                "{} engine, {} bytes",
+                e.name(),
+                data.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn random_buffers_match_sha256sum() {
+    let mut rng = Rng(0x9e3779b97f4a7c15);
+    for len in [
+        1,
+        55,
+        56,
+        63,
+        64,
+        65,
+        119,
+        120,
+        4095,
+        4096,
+        1 << 20,
+        (1 << 20) + 17,
+    ] {
+        let data = rng.bytes(len);
+        let mut child = Command::new("sha256sum")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("sha256sum (coreutils)");
+        child.stdin.take().unwrap().write_all(&data).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let want = String::from_utf8(out.stdout).unwrap();
+        let want = want.split_whitespace().next().unwrap().to_string();
+        for e in engines() {
+            assert_eq!(
+                hex(&digest(e, &data)),
+                want,
+                "{} engine, {len} bytes",
+                e.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn engines_agree_on_pieces() {
+    let mut rng = Rng(0x2545f4914f6cdd1d);
+    let engines = engines();
+    for round in 0..400 {
+        let len = (rng.next() % 3000) as usize;
+        let data = rng.bytes(len);
+        let whole = digest(Engine::portable(), &data);
+        for &e in &engines {
+            // Fed in random pieces, some empty, as the purgatory feeds
+            // regions of any length.
+            let mut s = Sha256::new(e);
+            let mut at = 0;
+            while at < len {
+                let n = ((rng.next() % 200) as usize).min(len - at);
+                s.update(&data[at..at + n]);
+                at += n;
+            }
+            assert_eq!(
+                s.finish(),
+                whole,
+                "{} engine, round {round}, {len} bytes",
+                e.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn best_engine_is_sha_ni_where_the_cpu_has_it() {
+    let best = Engine::best();
+    assert_eq!(best.uses_sse(), Engine::sha_ni().is_some());
+    assert_eq!(
+        best.name(),
+        if best.uses_sse() {
+            "SHA-NI"
+        } else {
+            "portable"
+        }
+    );
+}
