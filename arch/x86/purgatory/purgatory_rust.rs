@@ -230,6 +230,12 @@ fn digest_regions(engine: Engine) -> ([u8; DIGEST_SIZE], u64, u64) {
     (s.finish(), count, bytes)
 }
 
+/// What `memcpy()` of `arch/x86/boot/compressed/string.c` (linked into the
+/// purgatory) calls on overlapping buffers; as in `purgatory.c`, there is
+/// nowhere to report it.
+#[no_mangle]
+pub extern "C" fn warn(_msg: *const core::ffi::c_char) {}
+
 /// Called by `purgatory_start` before the jump to the next kernel: returns
 /// if the digest matches, loops forever otherwise.
 #[no_mangle]

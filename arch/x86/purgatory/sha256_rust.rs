@@ -8,24 +8,20 @@
 //! (`purgatory.chk` fails to link if a panic or a call into `core` is left).
 //! The host tests and `make bench` build this same file.
 //!
-//! The SHA-NI engine keeps the state as the `ABEF`/`CDGH` register pair that
-//! `sha256rnds2` works on for a whole run of blocks, and computes the message
-//! schedule with `sha256msg1`/`sha256msg2`; the portable engine is the
-//! FIPS 180-4 compression with every round unrolled.
-
-use core::arch::x86_64::{
-    __m128i, _mm_add_epi32, _mm_alignr_epi8, _mm_blend_epi16, _mm_loadu_si128, _mm_set_epi64x,
-    _mm_sha256msg1_epu32, _mm_sha256msg2_epu32, _mm_sha256rnds2_epu32, _mm_shuffle_epi32,
-    _mm_shuffle_epi8, _mm_storeu_si128,
-};
+//! The SHA-NI engine is one `asm!` block (the kernel's Rust target is
+//! soft-float: the compiler may not use vector registers itself), which
+//! keeps the state as the `ABEF`/`CDGH` register pair that `sha256rnds2`
+//! works on for a whole run of blocks and computes the message schedule
+//! with `sha256msg1`/`sha256msg2`; the portable engine is the FIPS 180-4
+//! compression, with every index a constant.
 
 /// Bytes in a digest.
 pub const DIGEST_SIZE: usize = 32;
 /// Bytes in a block.
 const BLOCK: usize = 64;
 
-/// The round constants (FIPS 180-4, 4.2.2).
-static K: [u32; 64] = [
+/// The round constants (FIPS 180-4, 4.2.2), aligned for `paddd`.
+static K: Aligned<[u32; 64]> = Aligned([
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -34,7 +30,7 @@ static K: [u32; 64] = [
     0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-];
+]);
 
 /// The initial hash value (FIPS 180-4, 5.3.3).
 const H0: [u32; 8] = [
@@ -117,10 +113,12 @@ impl Engine {
                 // The message schedule, zeroed once per run of blocks
                 // rather than once per block: every block overwrites it.
                 let mut w = [0u32; 64];
-                for b in blocks.chunks_exact(BLOCK) {
+                let mut at = 0;
+                while let Some(b) = blocks.get(at..at + BLOCK) {
                     if let Ok(b) = <&[u8; BLOCK]>::try_from(b) {
                         compress_portable(state, b, &mut w);
                     }
+                    at += BLOCK;
                 }
             }
             // SAFETY: by the type invariant, the CPU has the features
@@ -191,7 +189,7 @@ impl Sha256 {
         // The padding: 0x80, zeros up to 56 bytes modulo 64, the length.
         let mut pad = [0u8; 2 * BLOCK];
         pad[0] = 0x80;
-        let used = (self.pending + 1 + 8).next_multiple_of(BLOCK);
+        let used = if self.pending < BLOCK - 8 { BLOCK } else { 2 * BLOCK };
         let len_at = used - self.pending - 8;
         if let Some(l) = pad.get_mut(len_at..len_at + 8) {
             for (d, s) in l.iter_mut().zip(bits.to_be_bytes()) {
@@ -202,9 +200,11 @@ impl Sha256 {
         self.update(pad.get(..used - self.pending).unwrap_or(&[]));
         self.total = total;
         let mut out = [0u8; DIGEST_SIZE];
-        for (o, w) in out.chunks_exact_mut(4).zip(self.state) {
-            for (d, s) in o.iter_mut().zip(w.to_be_bytes()) {
-                *d = s;
+        for (i, w) in self.state.into_iter().enumerate() {
+            for (j, b) in w.to_be_bytes().into_iter().enumerate() {
+                if let Some(d) = out.get_mut(4 * i + j) {
+                    *d = b;
+                }
             }
         }
         out
@@ -256,7 +256,7 @@ macro_rules! round {
         let t1 = $h
             .wrapping_add(big_sigma1($e))
             .wrapping_add(ch($e, $f, $g))
-            .wrapping_add(K[$i])
+            .wrapping_add(K.0[$i])
             .wrapping_add($w[$i]);
         let t2 = big_sigma0($a).wrapping_add(maj($a, $b, $c));
         $d = $d.wrapping_add(t1);
@@ -280,15 +280,36 @@ macro_rules! rounds8 {
 }
 
 /// The compression function on one block, portable code; `w` is scratch
-/// space for the message schedule.
+/// space for the message schedule. Every index is a constant: nothing here
+/// can fail a bounds check, at any optimization level.
 fn compress_portable(state: &mut [u32; 8], block: &[u8; BLOCK], w: &mut [u32; 64]) {
-    for (w, b) in w.iter_mut().zip(block.chunks_exact(4)) {
-        if let Ok(b) = <[u8; 4]>::try_from(b) {
-            *w = u32::from_be_bytes(b);
-        }
+    macro_rules! load {
+        ($($i:literal)*) => {
+            $(w[$i] = u32::from_be_bytes([
+                block[4 * $i],
+                block[4 * $i + 1],
+                block[4 * $i + 2],
+                block[4 * $i + 3],
+            ]);)*
+        };
     }
-    // Eight words per pass: each needs the word two before it, which the
+    load!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+    // Eight words per group: each needs the word two before it, which the
     // compiler then keeps in a register instead of reloading it.
+    macro_rules! expand8 {
+        ($($i:literal)*) => {
+            $(
+                expand!($i);
+                expand!($i + 1);
+                expand!($i + 2);
+                expand!($i + 3);
+                expand!($i + 4);
+                expand!($i + 5);
+                expand!($i + 6);
+                expand!($i + 7);
+            )*
+        };
+    }
     macro_rules! expand {
         ($i:expr) => {
             w[$i] = small_sigma1(w[$i - 2])
@@ -297,29 +318,91 @@ fn compress_portable(state: &mut [u32; 8], block: &[u8; BLOCK], w: &mut [u32; 64
                 .wrapping_add(w[$i - 16]);
         };
     }
-    for j in 2..8 {
-        let i = j * 8;
-        expand!(i);
-        expand!(i + 1);
-        expand!(i + 2);
-        expand!(i + 3);
-        expand!(i + 4);
-        expand!(i + 5);
-        expand!(i + 6);
-        expand!(i + 7);
-    }
+    expand8!(16 24 32 40 48 56);
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
-    // Eight rounds per pass, as C does.
-    for j in 0..8 {
-        let i = j * 8;
-        rounds8!(a, b, c, d, e, f, g, h, w, i);
-    }
-    for (s, v) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
-        *s = s.wrapping_add(v);
-    }
+    rounds8!(a, b, c, d, e, f, g, h, w, 0);
+    rounds8!(a, b, c, d, e, f, g, h, w, 8);
+    rounds8!(a, b, c, d, e, f, g, h, w, 16);
+    rounds8!(a, b, c, d, e, f, g, h, w, 24);
+    rounds8!(a, b, c, d, e, f, g, h, w, 32);
+    rounds8!(a, b, c, d, e, f, g, h, w, 40);
+    rounds8!(a, b, c, d, e, f, g, h, w, 48);
+    rounds8!(a, b, c, d, e, f, g, h, w, 56);
+    state[0] = state[0].wrapping_add(a);
+    state[1] = state[1].wrapping_add(b);
+    state[2] = state[2].wrapping_add(c);
+    state[3] = state[3].wrapping_add(d);
+    state[4] = state[4].wrapping_add(e);
+    state[5] = state[5].wrapping_add(f);
+    state[6] = state[6].wrapping_add(g);
+    state[7] = state[7].wrapping_add(h);
 }
 
+/// Four rounds, `4g..4g+3`, with message words `4g..4g+3` in `%xmm$m` and
+/// the round constants at byte `$k` of `K`: `sha256rnds2` does two rounds
+/// from `%xmm0`'s low half, the `pshufd` brings its high half down.
+#[rustfmt::skip]
+macro_rules! quad {
+    ($m:literal, $k:literal) => {
+        concat!(
+            "movdqa %xmm", $m, ", %xmm0\n",
+            "paddd ", $k, "({k}), %xmm0\n",
+            "sha256rnds2 %xmm1, %xmm2\n",
+            "pshufd $0x0e, %xmm0, %xmm0\n",
+            "sha256rnds2 %xmm2, %xmm1\n",
+        )
+    };
+}
+
+/// Message words `4n..4n+3` into `%xmm$next`, which holds the sha256msg1
+/// sums of words `4n-16..4n-13`: plus words `4n-7..4n-4` (from `%xmm$cur`
+/// and `%xmm$prev`), then sha256msg2 with the words before (`%xmm$cur`).
+#[rustfmt::skip]
+macro_rules! schedule {
+    ($next:literal, $cur:literal, $prev:literal) => {
+        concat!(
+            "movdqa %xmm", $cur, ", %xmm7\n",
+            "palignr $4, %xmm", $prev, ", %xmm7\n",
+            "paddd %xmm7, %xmm", $next, "\n",
+            "sha256msg2 %xmm", $cur, ", %xmm", $next, "\n",
+        )
+    };
+}
+
+/// The first half of the schedule of the words 12 after `%xmm$dst`'s.
+#[rustfmt::skip]
+macro_rules! msg1 {
+    ($dst:literal, $src:literal) => {
+        concat!("sha256msg1 %xmm", $src, ", %xmm", $dst, "\n")
+    };
+}
+
+/// The message's 16 bytes at `$off` into `%xmm$m`, each word byte-swapped.
+#[rustfmt::skip]
+macro_rules! load {
+    ($m:literal, $off:literal) => {
+        concat!(
+            "movdqu ", $off, "({data}), %xmm", $m, "\n",
+            "pshufb %xmm8, %xmm", $m, "\n",
+        )
+    };
+}
+
+/// 16-byte aligned, for `paddd` with a memory operand.
+#[repr(C, align(16))]
+struct Aligned<T>(T);
+
+/// Reverses the bytes of each 32-bit word (`pshufb`): the message is
+/// big-endian.
+static BSWAP: Aligned<[u8; 16]> = Aligned([3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12]);
+
 /// The compression function over whole blocks, with the SHA extensions.
+///
+/// One `asm!` block: the kernel's Rust target is soft-float, so the
+/// compiler itself may not touch vector registers, and the block saves the
+/// eleven it uses and puts them back before it ends. The state stays in
+/// `%xmm1` (`ABEF`) and `%xmm2` (`CDGH`) for the whole run of blocks; the
+/// message schedule is in `%xmm3`..`%xmm6`.
 ///
 /// # Safety
 ///
@@ -327,108 +410,124 @@ fn compress_portable(state: &mut [u32; 8], block: &[u8; BLOCK], w: &mut [u32; 64
 /// enabled (`CR4.OSFXSR` set, `CR0.EM` and `CR0.TS` clear).
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
 unsafe fn compress_sha_ni(state: &mut [u32; 8], blocks: &[u8]) {
-    let sp = state.as_mut_ptr().cast::<__m128i>();
-    let kp = K.as_ptr().cast::<__m128i>();
-    // Round constants 4i..4i+3.
-    macro_rules! k {
-        ($i:expr) => {
-            // SAFETY: `K` holds 64 words, 16 groups of four; `$i` < 16, and
-            // `loadu` needs no alignment.
-            unsafe { _mm_loadu_si128(kp.add($i)) }
-        };
+    let n = blocks.len() / BLOCK;
+    if n == 0 {
+        return;
     }
-    // Bytes of each 32-bit word reversed: the message is big-endian.
-    let bswap = _mm_set_epi64x(0x0c0d0e0f08090a0b, 0x0405060700010203);
-
-    // [A B C D] [E F G H] to the [A B E F] [C D G H] pair sha256rnds2 uses.
-    // SAFETY: `state` is 32 bytes, two unaligned 16-byte loads.
-    let (dcba, hgfe) = unsafe { (_mm_loadu_si128(sp), _mm_loadu_si128(sp.add(1))) };
-    let cdab = _mm_shuffle_epi32(dcba, 0xb1);
-    let efgh = _mm_shuffle_epi32(hgfe, 0x1b);
-    let mut abef = _mm_alignr_epi8(cdab, efgh, 8);
-    let mut cdgh = _mm_blend_epi16(efgh, cdab, 0xf0);
-
-    // Four rounds with the four message words (plus constants) in `wk`.
-    macro_rules! rounds4 {
-        ($wk:expr) => {{
-            let wk = $wk;
-            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
-            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0e));
-        }};
-    }
-    // Message words 4n..4n+3 into `$next`, which holds the sha256msg1 sums
-    // of words 4n-16..4n-13: plus words 4n-7..4n-4, plus sigma1 of the words
-    // before (sha256msg2, from `$cur`, words 4n-4..4n-1).
-    macro_rules! schedule {
-        ($next:ident, $cur:ident, $prev:ident) => {
-            $next =
-                _mm_sha256msg2_epu32(_mm_add_epi32($next, _mm_alignr_epi8($cur, $prev, 4)), $cur);
-        };
-    }
-
-    for b in blocks.chunks_exact(BLOCK) {
-        let bp = b.as_ptr().cast::<__m128i>();
-        let (abef0, cdgh0) = (abef, cdgh);
-        // SAFETY: `b` is 64 bytes, four unaligned 16-byte loads.
-        let (w0, w1, w2, w3) = unsafe {
-            (
-                _mm_loadu_si128(bp),
-                _mm_loadu_si128(bp.add(1)),
-                _mm_loadu_si128(bp.add(2)),
-                _mm_loadu_si128(bp.add(3)),
-            )
-        };
-        let mut m0 = _mm_shuffle_epi8(w0, bswap);
-        let mut m1 = _mm_shuffle_epi8(w1, bswap);
-        let mut m2 = _mm_shuffle_epi8(w2, bswap);
-        let mut m3 = _mm_shuffle_epi8(w3, bswap);
-
-        // Rounds 0..=15: the block's own words.
-        rounds4!(_mm_add_epi32(m0, k!(0)));
-        rounds4!(_mm_add_epi32(m1, k!(1)));
-        m0 = _mm_sha256msg1_epu32(m0, m1);
-        rounds4!(_mm_add_epi32(m2, k!(2)));
-        m1 = _mm_sha256msg1_epu32(m1, m2);
-        rounds4!(_mm_add_epi32(m3, k!(3)));
-        schedule!(m0, m3, m2);
-        m2 = _mm_sha256msg1_epu32(m2, m3);
-        // Rounds 16..=47: the same four steps twice.
-        for q in 1..3 {
-            rounds4!(_mm_add_epi32(m0, k!(4 * q)));
-            schedule!(m1, m0, m3);
-            m3 = _mm_sha256msg1_epu32(m3, m0);
-            rounds4!(_mm_add_epi32(m1, k!(4 * q + 1)));
-            schedule!(m2, m1, m0);
-            m0 = _mm_sha256msg1_epu32(m0, m1);
-            rounds4!(_mm_add_epi32(m2, k!(4 * q + 2)));
-            schedule!(m3, m2, m1);
-            m1 = _mm_sha256msg1_epu32(m1, m2);
-            rounds4!(_mm_add_epi32(m3, k!(4 * q + 3)));
-            schedule!(m0, m3, m2);
-            m2 = _mm_sha256msg1_epu32(m2, m3);
-        }
-        // Rounds 48..=63: the schedule ends with words 60..=63.
-        rounds4!(_mm_add_epi32(m0, k!(12)));
-        schedule!(m1, m0, m3);
-        m3 = _mm_sha256msg1_epu32(m3, m0);
-        rounds4!(_mm_add_epi32(m1, k!(13)));
-        schedule!(m2, m1, m0);
-        rounds4!(_mm_add_epi32(m2, k!(14)));
-        schedule!(m3, m2, m1);
-        rounds4!(_mm_add_epi32(m3, k!(15)));
-
-        abef = _mm_add_epi32(abef, abef0);
-        cdgh = _mm_add_epi32(cdgh, cdgh0);
-    }
-
-    // Back to [A B C D] [E F G H].
-    let feba = _mm_shuffle_epi32(abef, 0x1b);
-    let dchg = _mm_shuffle_epi32(cdgh, 0xb1);
-    let dcba = _mm_blend_epi16(feba, dchg, 0xf0);
-    let hgfe = _mm_alignr_epi8(dchg, feba, 8);
-    // SAFETY: `state` is 32 bytes, two unaligned 16-byte stores.
+    let data = blocks.as_ptr();
+    // `n` whole blocks are in `blocks`: the end is in bounds.
+    let end = data.wrapping_add(n * BLOCK);
+    let mut save = Aligned([0u8; 11 * 16]);
+    // SAFETY: the caller guarantees the instructions. The block reads
+    // `state` (32 bytes), the `n` blocks from `data` to `end`, `K` and
+    // `BSWAP`, and writes `state` and `save` (176 bytes), all within their
+    // bounds; the aligned accesses (`movdqa`, `paddd` from memory) are to
+    // `save`, `K` and `BSWAP`, aligned to 16. Every vector register it
+    // changes is saved to `save` first and restored at the end, and it does
+    // not touch the stack.
     unsafe {
-        _mm_storeu_si128(sp, dcba);
-        _mm_storeu_si128(sp.add(1), hgfe);
+        core::arch::asm!(
+            "movdqa %xmm0, 0({save})",
+            "movdqa %xmm1, 16({save})",
+            "movdqa %xmm2, 32({save})",
+            "movdqa %xmm3, 48({save})",
+            "movdqa %xmm4, 64({save})",
+            "movdqa %xmm5, 80({save})",
+            "movdqa %xmm6, 96({save})",
+            "movdqa %xmm7, 112({save})",
+            "movdqa %xmm8, 128({save})",
+            "movdqa %xmm9, 144({save})",
+            "movdqa %xmm10, 160({save})",
+            "movdqa ({mask}), %xmm8",
+            // [A B C D] [E F G H] to [A B E F] (%xmm1) and [C D G H] (%xmm2).
+            "movdqu 0({state}), %xmm1",
+            "movdqu 16({state}), %xmm2",
+            "pshufd $0xb1, %xmm1, %xmm7",
+            "pshufd $0x1b, %xmm2, %xmm2",
+            "movdqa %xmm7, %xmm1",
+            "palignr $8, %xmm2, %xmm1",
+            "pblendw $0xf0, %xmm7, %xmm2",
+            "2:",
+            "movdqa %xmm1, %xmm9",
+            "movdqa %xmm2, %xmm10",
+            // Rounds 0..=15: the block's own words.
+            load!("3", "0"),
+            quad!("3", "0"),
+            load!("4", "16"),
+            quad!("4", "16"),
+            msg1!("3", "4"),
+            load!("5", "32"),
+            quad!("5", "32"),
+            msg1!("4", "5"),
+            load!("6", "48"),
+            quad!("6", "48"),
+            schedule!("3", "6", "5"),
+            msg1!("5", "6"),
+            // Rounds 16..=47: the message words four by four.
+            quad!("3", "64"),
+            schedule!("4", "3", "6"),
+            msg1!("6", "3"),
+            quad!("4", "80"),
+            schedule!("5", "4", "3"),
+            msg1!("3", "4"),
+            quad!("5", "96"),
+            schedule!("6", "5", "4"),
+            msg1!("4", "5"),
+            quad!("6", "112"),
+            schedule!("3", "6", "5"),
+            msg1!("5", "6"),
+            quad!("3", "128"),
+            schedule!("4", "3", "6"),
+            msg1!("6", "3"),
+            quad!("4", "144"),
+            schedule!("5", "4", "3"),
+            msg1!("3", "4"),
+            quad!("5", "160"),
+            schedule!("6", "5", "4"),
+            msg1!("4", "5"),
+            quad!("6", "176"),
+            schedule!("3", "6", "5"),
+            msg1!("5", "6"),
+            // Rounds 48..=63: the schedule ends with words 60..=63.
+            quad!("3", "192"),
+            schedule!("4", "3", "6"),
+            msg1!("6", "3"),
+            quad!("4", "208"),
+            schedule!("5", "4", "3"),
+            quad!("5", "224"),
+            schedule!("6", "5", "4"),
+            quad!("6", "240"),
+            "paddd %xmm9, %xmm1",
+            "paddd %xmm10, %xmm2",
+            "add $64, {data}",
+            "cmp {end}, {data}",
+            "jne 2b",
+            // Back to [A B C D] [E F G H].
+            "pshufd $0x1b, %xmm1, %xmm7",
+            "pshufd $0xb1, %xmm2, %xmm2",
+            "movdqa %xmm7, %xmm1",
+            "pblendw $0xf0, %xmm2, %xmm1",
+            "palignr $8, %xmm7, %xmm2",
+            "movdqu %xmm1, 0({state})",
+            "movdqu %xmm2, 16({state})",
+            "movdqa 0({save}), %xmm0",
+            "movdqa 16({save}), %xmm1",
+            "movdqa 32({save}), %xmm2",
+            "movdqa 48({save}), %xmm3",
+            "movdqa 64({save}), %xmm4",
+            "movdqa 80({save}), %xmm5",
+            "movdqa 96({save}), %xmm6",
+            "movdqa 112({save}), %xmm7",
+            "movdqa 128({save}), %xmm8",
+            "movdqa 144({save}), %xmm9",
+            "movdqa 160({save}), %xmm10",
+            state = in(reg) state.as_mut_ptr(),
+            data = inout(reg) data => _,
+            end = in(reg) end,
+            k = in(reg) K.0.as_ptr(),
+            mask = in(reg) BSWAP.0.as_ptr(),
+            save = in(reg) save.0.as_mut_ptr(),
+            options(att_syntax, nostack),
+        );
     }
 }

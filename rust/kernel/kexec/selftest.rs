@@ -266,11 +266,13 @@ pub fn flip_segment_byte(image: &Image) -> Option<(u64, u64)> {
     use bindings::{IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE};
     const PAGE_MASK: u64 = !(PAGE_SIZE - 1);
     let purgatory = image.purgatory_segment();
-    let (_, seg) = image
-        .segments()
-        .enumerate()
-        .filter(|(i, _)| Some(*i) != purgatory)
-        .last()?;
+    let mut seg = None;
+    for (i, s) in image.segments().enumerate() {
+        if Some(i) != purgatory {
+            seg = Some(s);
+        }
+    }
+    let seg = seg?;
     let mut entry = image.head();
     let mut next: *const u64 = core::ptr::null();
     let mut dest = 0u64;

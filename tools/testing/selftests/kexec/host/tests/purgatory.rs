@@ -2213,6 +2213,14 @@ fn real_purgatory_object() {
         .unwrap();
     p.set_symbol(&mut buf, b"purgatory_sha256_digest", &[0; 32])
         .unwrap();
+    // The Rust purgatory (CONFIG_KEXEC_PURGATORY_RUST) also has the port of
+    // the serial console the Rust loader names.
+    if let Ok(s) = p.symbol(b"purgatory_serial_port") {
+        eprintln!("real_purgatory_object: the Rust purgatory ({s:?})");
+        assert_eq!(s.size, 2);
+        p.set_symbol(&mut buf, b"purgatory_serial_port", &0x3f8u16.to_le_bytes())
+            .unwrap();
+    }
     assert_eq!(
         p.symbol_range(b"entry64_regs", 1).err().map(|e| kexec_parsers::errno_value(e.errno())),
         Some(22)
