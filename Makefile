@@ -89,10 +89,11 @@ fuzz:
 # Rust vs C, side by side, as ratios: the purgatory's digest on the host,
 # load latency, memory and hand-off time by initrd size in the guest,
 # Debian's vmlinuz, kexec against a cold UEFI boot (bench.py).  Table on
-# stdout, build/results/bench.{csv,png,md}.
+# stdout, build/results/bench.{csv,png,md}.  Debian's python3, which has
+# the python3-matplotlib that deps.sh installs.
 bench: guest guest-distro
 	@scripts/deps.sh bench
-	@python3 $(QEMU)/bench.py $(BENCH_ROUNDS)
+	@/usr/bin/python3 $(QEMU)/bench.py $(BENCH_ROUNDS)
 
 clean:
 	rm -rf build/kernel-* build/guest-* build/results build/host-target* build/keys

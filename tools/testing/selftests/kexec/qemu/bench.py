@@ -247,16 +247,16 @@ def main(argv):
         res, opt = d
         out(f"Purgatory SHA-256 on the host, MB/s (best of 3-5; C and Rust at -O{opt}, the main kernel's level)")
         out()
-        out("| MiB | C purgatory | Rust portable | Rust SHA-NI | portable/C | SHA-NI/C |")
-        out("|---:|---:|---:|---:|---:|---:|")
+        out("| MiB | C purgatory | Rust portable | Rust SHA-NI | portable/C | SHA-NI/C | memory read |")
+        out("|---:|---:|---:|---:|---:|---:|---:|")
         for mib in DIGEST_MIB:
             e = res.get(mib, {})
-            c, p, s = e.get("c"), e.get("rust_portable"), e.get("rust_sha_ni")
-            for name, v in (("c", c), ("rust_portable", p), ("rust_sha_ni", s)):
+            c, p, s, r = e.get("c"), e.get("rust_portable"), e.get("rust_sha_ni"), e.get("read")
+            for name, v in (("c", c), ("rust_portable", p), ("rust_sha_ni", s), ("read", r)):
                 if v is not None:
                     record("digest_host", f"{mib}MiB", name, v, "MB/s")
             out(f"| {mib} | {c:.0f} | {p:.0f} | {f'{s:.0f}' if s else 'n/a'} | {p / c:.2f} | "
-                f"{f'{s / c:.2f}' if s else 'n/a'} |")
+                f"{f'{s / c:.2f}' if s else 'n/a'} | {r:.0f} |")
         out()
 
     vmlinuz, why = debian_vmlinuz()

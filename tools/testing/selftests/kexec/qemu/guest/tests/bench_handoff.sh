@@ -2,25 +2,30 @@
 # make bench, one boot per initrd size and purgatory.  With an initrd of
 # kt.mib MiB (0: the plain stage-2 initrd): kt.rounds loads through the C
 # and the Rust loader in turn, each with its latency and the MemAvailable it
-# took ("KT: bench load TAG LOADER us=N held_kb=N"); with kt.debian=1 the
+# took, read once settled ("KT: bench load TAG LOADER us=N held_kb=N"); with kt.debian=1 the
 # same for /bench/vmlinuz-debian (no initrd).  Then one kexec through the
 # Rust loader and the purgatory kt.purgatory, which the host times from the
 # console.
 . /tests/lib.sh
 memavail() { sed -n 's/^MemAvailable: *\([0-9]*\) kB$/\1/p' /proc/meminfo; }
 
-# bench_loads TAG KERNEL [INITRD]
+# settled: MemAvailable once the per-CPU page lists and counters have been
+# folded back (the kernel does so every second): read at once, the pages a
+# load takes from, or an unload gives back to, those lists do not show.
+settled() { sleep 2; memavail; }
+
+# bench_loads TAG ORDER KERNEL [INITRD]: one load per loader, in ORDER.
 bench_loads() {
-	local tag=$1 kernel=$2 rd=$3 l before after r
-	for l in c rust; do
+	local tag=$1 order=$2 kernel=$3 rd=$4 l before after r
+	for l in $order; do
 		use_loader $l
-		before=$(memavail)
+		before=$(settled)
 		if [ -n "$rd" ]; then
 			r=$(kt_load load "$kernel" -i "$rd" -c "console=ttyS0")
 		else
 			r=$(kt_load load "$kernel" -c "console=ttyS0")
 		fi
-		after=$(memavail)
+		after=$(settled)
 		r=$(echo "$r" | sed -n 's/^KT: load ok us=//p')
 		if [ -n "$r" ]; then
 			echo "KT: bench load $tag $l us=$r held_kb=$((before - after))"
@@ -42,11 +47,14 @@ if [ "$stage" = 1 ]; then
 		rd=/tmp/rd.cpio
 	fi
 	echo "KT: bench initrd mib=$mib bytes=$(stat -c %s "$rd")"
+	# The loaders take turns going first, so that neither always finds
+	# what the other left behind.
 	i=0
 	while [ $i -lt "$(arg kt.rounds || echo 0)" ]; do
-		bench_loads "initrd$mib" /mnt/images/bzImage "$rd"
+		if [ $((i % 2)) = 0 ]; then order="c rust"; else order="rust c"; fi
+		bench_loads "initrd$mib" "$order" /mnt/images/bzImage "$rd"
 		if [ "$(arg kt.debian)" = 1 ]; then
-			bench_loads debian /bench/vmlinuz-debian
+			bench_loads debian "$order" /bench/vmlinuz-debian
 		fi
 		i=$((i + 1))
 	done
