@@ -9,10 +9,17 @@
 . /tests/lib.sh
 memavail() { sed -n 's/^MemAvailable: *\([0-9]*\) kB$/\1/p' /proc/meminfo; }
 
-# settled: MemAvailable once the per-CPU page lists and counters have been
-# folded back (the kernel does so every second): read at once, the pages a
-# load takes from, or an unload gives back to, those lists do not show.
-settled() { sleep 2; memavail; }
+# settled: MemAvailable with the page cache dropped (reading the image
+# files fills it, and MemAvailable counts part of it), once the per-CPU
+# page lists and counters have been folded back (the kernel does so every
+# second): read at once, the pages a load takes from, or an unload gives
+# back to, those lists do not show.
+settled() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	sleep 2
+	memavail
+}
 
 # bench_loads TAG ORDER KERNEL [INITRD]: one load per loader, in ORDER.
 bench_loads() {
