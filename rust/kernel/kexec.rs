@@ -346,16 +346,32 @@ pub fn purgatory_blob() -> &'static [u8] {
         return blob;
     }
     // SAFETY: `kexec_purgatory` and `kexec_purgatory_size` are set at build
-    // time and never written.
-    let size = unsafe { core::ptr::addr_of!(bindings::kexec_purgatory_size).read() };
+    // time (`kexec-purgatory.S`) and never written; the object is that many
+    // bytes of the kernel image's read-only data.
+    unsafe {
+        embedded(
+            core::ptr::addr_of!(bindings::kexec_purgatory).cast(),
+            core::ptr::addr_of!(bindings::kexec_purgatory_size),
+        )
+    }
+}
+
+/// An object the kernel embeds, from its start symbol and the symbol that
+/// holds its size.
+///
+/// # Safety
+///
+/// `*size` must be set at build time and never written, and `start` must be
+/// that many bytes of read-only data that is never freed.
+unsafe fn embedded(start: *const u8, size: *const usize) -> &'static [u8] {
+    // SAFETY: the caller guarantees that `size` is readable and constant.
+    let size = unsafe { size.read() };
     if size == 0 {
         return &[];
     }
-    // SAFETY: `kexec_purgatory` is `size` bytes of the kernel image,
-    // read-only and never freed.
-    unsafe {
-        core::slice::from_raw_parts(core::ptr::addr_of!(bindings::kexec_purgatory).cast(), size)
-    }
+    // SAFETY: the caller guarantees `size` bytes at `start`, never written
+    // or freed; `size` is not 0, so `start` is the object's address.
+    unsafe { core::slice::from_raw_parts(start, size) }
 }
 
 /// The bytes of `v`.

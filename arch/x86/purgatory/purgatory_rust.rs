@@ -172,62 +172,53 @@ impl Serial {
         }
     }
 
-    fn dec(&self, v: u64) {
+    /// `v` in base `B` (10 or 16), without a prefix. A constant base: no
+    /// division here may need a zero check, which would call into core.
+    fn num<const B: u64>(&self, v: u64) {
         let mut digits = [0u8; 20];
         let (mut n, mut v) = (0, v);
         loop {
             if let Some(d) = digits.get_mut(n) {
-                *d = b'0' + (v % 10) as u8;
+                *d = b"0123456789abcdef"[(v % B & 0xf) as usize];
             }
             n += 1;
-            v /= 10;
+            v /= B;
             if v == 0 || n == digits.len() {
                 break;
             }
         }
-        for &d in digits.iter().take(n).rev() {
-            self.putc(d);
-        }
-    }
-
-    fn hex(&self, v: u64) {
-        let mut digits = [0u8; 16];
-        let mut n = 0;
-        let mut v = v;
-        loop {
-            if let Some(d) = digits.get_mut(n) {
-                *d = b"0123456789abcdef"[(v & 0xf) as usize];
-            }
-            n += 1;
-            v >>= 4;
-            if v == 0 || n == digits.len() {
-                break;
-            }
-        }
-        self.puts(b"0x");
         for &d in digits.iter().take(n).rev() {
             self.putc(d);
         }
     }
 }
 
-/// The digest of the listed regions, and how many bytes they hold.
-fn digest_regions(engine: Engine) -> ([u8; DIGEST_SIZE], u64, u64) {
+/// The digest of the listed regions, how many there are and how many bytes
+/// they hold; `None` for a region that cannot be read.
+fn digest_regions(engine: Engine) -> Option<([u8; DIGEST_SIZE], u64, u64)> {
     let mut s = Sha256::new(engine);
     let (mut count, mut bytes) = (0, 0u64);
     // SAFETY: the loader wrote the regions before the jump; nothing else
     // runs now. Read by value: the static is never referenced.
     let regions = unsafe { addr_of!(purgatory_sha_regions).read_volatile() };
     for r in regions.iter().filter(|r| r.len != 0) {
-        // SAFETY: each region is a segment of the image, which
-        // relocate_kernel copied into place and the identity map it runs
-        // on covers; nothing writes to it while the purgatory runs.
+        if r.start == 0 {
+            // No loader places a segment at physical 0 (x86 keeps page 0
+            // from the allocator), and no slice may start there: refused
+            // like a mismatch.
+            return None;
+        }
+        // SAFETY: `start` is not null (above) and each region is a segment
+        // of the image, which relocate_kernel copied into place and the
+        // identity map it runs on covers, `len` bytes long (a segment size,
+        // far below `isize::MAX`); nothing writes to it while the purgatory
+        // runs.
         let data = unsafe { core::slice::from_raw_parts(r.start as *const u8, r.len as usize) };
         s.update(data);
         count += 1;
         bytes = bytes.wrapping_add(r.len);
     }
-    (s.finish(), count, bytes)
+    Some((s.finish(), count, bytes))
 }
 
 /// What `memcpy()` of `arch/x86/boot/compressed/string.c` (linked into the
@@ -241,7 +232,7 @@ pub extern "C" fn warn(_msg: *const core::ffi::c_char) {}
 #[no_mangle]
 pub extern "C" fn purgatory() {
     let engine = Engine::best();
-    let (digest, count, bytes) = if engine.uses_sse() {
+    let result = if engine.uses_sse() {
         let _sse = SseOn::new();
         digest_regions(engine)
     } else {
@@ -249,9 +240,11 @@ pub extern "C" fn purgatory() {
     };
     // SAFETY: written by the loader before the jump; read by value.
     let want = unsafe { addr_of!(purgatory_sha256_digest).read_volatile() };
-    if digest == want {
-        return;
-    }
+    let (count, bytes) = match result {
+        Some((digest, _, _)) if digest == want => return,
+        Some((_, count, bytes)) => (count, bytes),
+        None => (0, 0),
+    };
     // SAFETY: as for `want`.
     let port = unsafe { addr_of!(purgatory_serial_port).read_volatile() };
     if port != 0 {
@@ -259,9 +252,10 @@ pub extern "C" fn purgatory() {
         s.puts(b"\npurgatory: sha256 digest mismatch (");
         s.puts(engine.name().as_bytes());
         s.puts(b", ");
-        s.dec(count);
+        s.num::<10>(count);
         s.puts(b" regions, ");
-        s.hex(bytes);
+        s.puts(b"0x");
+        s.num::<16>(bytes);
         s.puts(b" bytes): a segment changed after the load, not starting the new kernel\n");
     }
     loop {

@@ -238,12 +238,14 @@ pub fn c_digest() -> bool {
 /// The C purgatory object, `kexec_purgatory_c`.
 #[cfg(CONFIG_KEXEC_PURGATORY_RUST)]
 pub fn c_purgatory_blob() -> &'static [u8] {
-    // SAFETY: `kexec_purgatory_c` and its size are set at build time and
-    // never written; the object is that many bytes of the kernel image,
-    // read-only and never freed.
+    // SAFETY: `kexec_purgatory_c` and `kexec_purgatory_c_size` are set at
+    // build time (`kexec-purgatory.S`) and never written; the object is that
+    // many bytes of the kernel image's read-only data.
     unsafe {
-        let size = addr_of!(bindings::kexec_purgatory_c_size).read();
-        core::slice::from_raw_parts(addr_of!(bindings::kexec_purgatory_c).cast(), size)
+        super::embedded(
+            addr_of!(bindings::kexec_purgatory_c).cast(),
+            addr_of!(bindings::kexec_purgatory_c_size),
+        )
     }
 }
 
@@ -260,11 +262,15 @@ pub fn flip_byte() -> bool {
 /// purgatory must then refuse to start the next kernel. Returns the
 /// segment's address and the changed page's, `None` if the entry list has
 /// no page for it.
+///
+/// The walk is its own: `entries::check_entries` reports the pages it
+/// visits without telling a source page from an indirection page. The list
+/// is read through [`DirectMap::read_word`], like the hand-off's checks.
 #[cfg(CONFIG_KEXEC_PURGATORY_RUST)]
 pub fn flip_segment_byte(image: &Image) -> Option<(u64, u64)> {
-    use super::entries::PAGE_SIZE;
+    use super::entries::{ENTRIES_PER_PAGE, PAGE_SIZE};
+    use super::x86::handoff::DirectMap;
     use bindings::{IND_DESTINATION, IND_DONE, IND_INDIRECTION, IND_SOURCE};
-    const PAGE_MASK: u64 = !(PAGE_SIZE - 1);
     let purgatory = image.purgatory_segment();
     let mut seg = None;
     for (i, s) in image.segments().enumerate() {
@@ -273,26 +279,28 @@ pub fn flip_segment_byte(image: &Image) -> Option<(u64, u64)> {
         }
     }
     let seg = seg?;
+    let dm = DirectMap::lock();
     let mut entry = image.head();
-    let mut next: *const u64 = core::ptr::null();
+    // Where the next entry is: (indirection page, index).
+    let mut at: Option<(u64, u64)> = None;
     let mut dest = 0u64;
     // At most every entry of the list, which ends with IND_DONE (or 0).
     while entry != 0 && entry & IND_DONE as u64 == 0 {
-        let page = entry & PAGE_MASK;
+        let page = entry & !(PAGE_SIZE - 1);
         if entry & IND_INDIRECTION as u64 != 0 {
-            // SAFETY: an indirection page of the image, allocated by the
-            // core from the direct map and kept until the image is freed;
-            // `kexec_lock` is held (`Image` invariant), so nothing changes
-            // the list meanwhile.
-            next = unsafe { bindings::phys_to_virt(page) }.cast::<u64>();
+            at = Some((page, 0));
         } else {
             if entry & IND_DESTINATION as u64 != 0 {
                 dest = page;
             } else if entry & IND_SOURCE as u64 != 0 {
                 if dest == seg.mem {
-                    // SAFETY: a source page of the image, in the direct
-                    // map like the indirection pages; only this image's
-                    // jump reads it.
+                    if !dm.contains(page, PAGE_SIZE) {
+                        return None;
+                    }
+                    // SAFETY: a source page of the image, in the direct map
+                    // (checked, and held by `dm`): the core allocated it for
+                    // this image, which only its own jump reads; `kexec_lock`
+                    // is held (`Image` invariant), so nothing else writes it.
                     unsafe {
                         let b = bindings::phys_to_virt(page).cast::<u8>();
                         b.write_volatile(!b.read_volatile());
@@ -306,16 +314,14 @@ pub fn flip_segment_byte(image: &Image) -> Option<(u64, u64)> {
                 }
                 dest = dest.wrapping_add(PAGE_SIZE);
             }
-            if next.is_null() {
-                return None;
-            }
-            // SAFETY: `next` points into an indirection page, whose last
-            // word is an indirection or IND_DONE, so the word after a
-            // non-indirection entry is in the same page.
-            next = unsafe { next.add(1) };
+            let (p, i) = at?;
+            at = Some((p, i + 1));
         }
-        // SAFETY: as above, a word of an indirection page of the image.
-        entry = unsafe { next.read() };
+        let (p, i) = at?;
+        if i >= ENTRIES_PER_PAGE {
+            return None;
+        }
+        entry = dm.read_word(p, i)?;
     }
     None
 }

@@ -161,11 +161,9 @@ def guest_sweep(rounds, vmlinuz):
             n = kt.nonce()
             r = rounds if purg == "rust" else 0
             deb = " kt.debian=1" if (vmlinuz and mib == 0 and purg == "rust") else ""
-            b = kt.boot(f"bench_{mib}_{purg}",
-                        f"kt.test=bench_handoff kt.mib={mib} kt.purgatory={purg} kt.rounds={r} "
-                        f"kt.next_nonce={n}{deb}",
-                        mem="2G", timeout=1200, initrd=initrd,
-                        stop_on=r"KT: stage 2 reached", stop_grace=1)
+            b = kexec_boot(f"bench_{mib}_{purg}",
+                           f"kt.mib={mib} kt.purgatory={purg} kt.rounds={r} kt.next_nonce={n}{deb}",
+                           mem="2G", timeout=1200, initrd=initrd)
             for _, m in b.markers("bench load "):
                 w = m.split()
                 if len(w) == 6:
@@ -184,12 +182,19 @@ def guest_sweep(rounds, vmlinuz):
     return res
 
 
+def kexec_boot(name, args, **kw):
+    """One boot of guest/tests/bench_handoff.sh, ended a second after the
+    next kernel's /init started."""
+    return kt.boot(name, f"kt.test=bench_handoff {args}", stop_on=r"KT: stage 2 reached",
+                   stop_grace=1, **kw)
+
+
 def uefi_cold_vs_kexec():
     n = kt.nonce()
-    b = kt.boot("bench_uefi", f"kt.test=bench_handoff kt.mib=0 kt.purgatory=rust kt.next_nonce={n}",
-                flavour="distro", firmware="uefi", kernel=os.path.join(kt.guest_dir("distro"), "firmware.efi"),
-                initrd=os.path.join(kt.guest_dir("distro"), "small.cpio"), timeout=300,
-                stop_on=r"KT: stage 2 reached", stop_grace=1)
+    b = kexec_boot("bench_uefi", f"kt.mib=0 kt.purgatory=rust kt.next_nonce={n}",
+                   flavour="distro", firmware="uefi",
+                   kernel=os.path.join(kt.guest_dir("distro"), "firmware.efi"),
+                   initrd=os.path.join(kt.guest_dir("distro"), "small.cpio"), timeout=300)
     ph = phases(b)
     if ph is None or not b.has(f"nonce {n}"):
         print(f"bench: the UEFI boot did not reach stage 2; console tail:\n{b.tail()}")

@@ -7,7 +7,6 @@
 # Rust loader and the purgatory kt.purgatory, which the host times from the
 # console.
 . /tests/lib.sh
-memavail() { sed -n 's/^MemAvailable: *\([0-9]*\) kB$/\1/p' /proc/meminfo; }
 
 # settled: MemAvailable with the page cache dropped (reading the image
 # files fills it, and MemAvailable counts part of it), once the per-CPU

@@ -54,6 +54,7 @@ tool() {
 
 # memtotal: MemTotal in kB.
 memtotal() { sed -n 's/^MemTotal: *\([0-9]*\) kB$/\1/p' /proc/meminfo; }
+memavail() { sed -n 's/^MemAvailable: *\([0-9]*\) kB$/\1/p' /proc/meminfo; }
 
 # wait_memory_added KB: after a hot-add by the host, wait (60 s at most) for
 # MemTotal to grow past KB, then until it stays put for a second (the
