@@ -266,6 +266,8 @@ pub fn flip_byte() -> bool {
 /// The walk is its own: `entries::check_entries` reports the pages it
 /// visits without telling a source page from an indirection page. The list
 /// is read through [`DirectMap::read_word`], like the hand-off's checks.
+///
+/// [`DirectMap::read_word`]: super::x86::handoff::DirectMap::read_word
 #[cfg(CONFIG_KEXEC_PURGATORY_RUST)]
 pub fn flip_segment_byte(image: &Image) -> Option<(u64, u64)> {
     use super::entries::{ENTRIES_PER_PAGE, PAGE_SIZE};
