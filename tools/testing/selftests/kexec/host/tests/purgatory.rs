@@ -2158,6 +2158,29 @@ fn error_variants_are_sorted_and_described() {
 // The real object (optional).
 // ---------------------------------------------------------------------------
 
+/// The section index, value and size of the one symbol whose name ends
+/// with `tail`, read from the object's `SHT_SYMTAB` (local symbols too,
+/// which [`Purgatory::symbol`] does not look up, as C does not).
+fn local_symbol_ending(elf: &[u8], tail: &[u8]) -> Option<(u16, u64, u64)> {
+    let shoff = rd64(elf, 0x28);
+    let shnum = u64::from(u16::from_le_bytes([elf[0x3c], elf[0x3d]]));
+    let sh = |i: u64| shoff + 64 * i;
+    let symtab = (0..shnum).find(|&i| rd32(elf, sh(i) + 4) == 2)?;
+    let (off, size) = (rd64(elf, sh(symtab) + 24), rd64(elf, sh(symtab) + 32));
+    let strtab = rd64(elf, sh(u64::from(rd32(elf, sh(symtab) + 40))) + 24);
+    let mut found = None;
+    for s in (off..off + size).step_by(24) {
+        let name = (strtab + u64::from(rd32(elf, s))) as usize;
+        let len = elf[name..].iter().position(|&b| b == 0)?;
+        if elf[name..name + len].ends_with(tail) {
+            assert!(found.is_none(), "two symbols end with {tail:?}");
+            let shndx = u16::from_le_bytes([elf[s as usize + 6], elf[s as usize + 7]]);
+            found = Some((shndx, rd64(elf, s + 8), rd64(elf, s + 16)));
+        }
+    }
+    found
+}
+
 #[test]
 fn real_purgatory_object() {
     let Some(path) = std::env::var_os("KEXEC_PURGATORY_RO") else {
@@ -2220,6 +2243,20 @@ fn real_purgatory_object() {
         assert_eq!(s.size, 2);
         p.set_symbol(&mut buf, b"purgatory_serial_port", &0x3f8u16.to_le_bytes())
             .unwrap();
+        // Its digest loop, `Engine::compress` (a local symbol, named with
+        // the crate's hash), lies in one page once loaded (sha256_rust.rs):
+        // inside one page of a section whose alignment is a page's.
+        let (shndx, value, size) = local_symbol_ending(&bytes, b"6Engine8compress")
+            .expect("no Engine::compress symbol in the Rust purgatory");
+        let shoff = rd64(&bytes, 0x28);
+        let sh = shoff + 64 * u64::from(shndx);
+        let addralign = rd64(&bytes, sh + 48);
+        eprintln!(
+            "real_purgatory_object: Engine::compress at {value:#x} in section {shndx} \
+             (aligned to {addralign:#x}), {size:#x} bytes"
+        );
+        assert!(size > 0 && addralign % 4096 == 0 && l.align % 4096 == 0);
+        assert_eq!(value / 4096, (value + size - 1) / 4096, "the digest loop straddles a page");
     }
     assert_eq!(
         p.symbol_range(b"entry64_regs", 1).err().map(|e| kexec_parsers::errno_value(e.errno())),
