@@ -133,13 +133,10 @@ impl Engine {
     ///
     /// With the portable rounds inlined (3.5 KiB), in a section of its own
     /// that starts a page, so that the loop lies in one page wherever the
-    /// rest of the code lands. On a CPU that changes nothing measurable.
-    /// Under QEMU's TCG it does: translated blocks are chained directly only
-    /// within one guest page, so a loop that straddles a page boundary looks
-    /// its next block up at every crossing. Under TCG, over the same 16 MiB,
-    /// the C purgatory's `sha256_transform_blocks` ran at 67.6 to 81.2 MB/s
-    /// depending on where padding placed it, and C and Rust both at 91 to 95
-    /// MB/s with each loop inside one page.
+    /// rest of the code lands: neutral on a CPU, but QEMU's TCG chains its
+    /// translated blocks directly only within a guest page, and a loop
+    /// across a page boundary costs a lookup at every crossing (the admin
+    /// guide says how much).
     #[link_section = ".text.sha256"]
     fn compress(self, state: &mut [u32; 8], blocks: &[u8]) {
         match self.0 {
