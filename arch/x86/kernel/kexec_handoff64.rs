@@ -233,6 +233,11 @@ impl Handoff for X86Handoff {
             c.entry_segment,
             if c.purgatory { " (purgatory)" } else { "" }
         );
+        // A crash kernel is entered from a panic, where `control()` must not
+        // print: its hand-off line comes now, with what the jump will use.
+        if image.kind() == Kind::Crash {
+            handoff_line(image, "crash kernel, at load");
+        }
         Ok(())
     }
 
@@ -242,14 +247,24 @@ impl Handoff for X86Handoff {
         page_list[bindings::VA_CONTROL_PAGE as usize] = code.unwrap_or(0);
         page_list[bindings::PA_TABLE_PAGE as usize] = handoff::page_table_root(image).unwrap_or(0);
         page_list[bindings::PA_SWAP_PAGE as usize] = image.swap_page().unwrap_or(0);
-        pr_info!(
-            "hand-off: {} segments, entry {:#x}, control page {:#x}, page table {:#x}\n",
-            image.nr_segments(),
-            image.entry(),
-            page_list[bindings::PA_CONTROL_PAGE as usize],
-            page_list[bindings::PA_TABLE_PAGE as usize]
-        );
+        // Only on `reboot(LINUX_REBOOT_CMD_KEXEC)`, where `kernel_kexec()`
+        // has just printed "Starting new kernel" too.
+        if image.kind() == Kind::Default {
+            handoff_line(image, "at the jump");
+        }
     }
+}
+
+/// The hand-off line: segments, entry point, control page and page table.
+fn handoff_line(image: &Image, when: &str) {
+    pr_info!(
+        "hand-off: {} segments, entry {:#x}, control page {:#x}, page table {:#x} ({})\n",
+        image.nr_segments(),
+        image.entry(),
+        image.control_page().unwrap_or(0),
+        handoff::page_table_root(image).unwrap_or(0),
+        when
+    );
 }
 
 /// The hand-off hooks `machine_kexec_64.c` calls.

@@ -57,10 +57,16 @@ pub static mut purgatory_sha_regions: [KexecShaRegion; KEXEC_SEGMENT_MAX] =
     [KexecShaRegion { start: 0, len: 0 }; KEXEC_SEGMENT_MAX];
 
 /// The I/O port of an 8250 UART the next kernel's console is on, set by the
-/// Rust loader from its command line; 0: say nothing.
+/// Rust loader from its command line; 0, or anything but one of the four
+/// standard 8250 ports ([`UART_PORTS`]): say nothing.
 #[no_mangle]
 #[link_section = ".kexec-purgatory"]
 pub static mut purgatory_serial_port: u16 = 0;
+
+/// The ports the purgatory writes a report to: those of `ttyS0` to `ttyS3`.
+/// The command line that names the port is not signed; any other I/O port
+/// (0xcf9 resets the machine) is left alone.
+const UART_PORTS: [u16; 4] = [0x3f8, 0x2f8, 0x3e8, 0x2e8];
 
 const X86_CR0_EM: u64 = 1 << 2;
 const X86_CR0_TS: u64 = 1 << 3;
@@ -118,6 +124,13 @@ impl SseOn {
             write_cr4(cr4 | X86_CR4_OSFXSR);
         }
         SseOn { cr0, cr4 }
+    }
+
+    /// The consent to SSE this guard gives, for as long as it lives.
+    fn enabled(&self) -> SseEnabled<'_> {
+        // SAFETY: `new` cleared EM and TS and set OSFXSR, and `drop` restores
+        // them only when the guard is gone, which the borrow outlives not.
+        unsafe { SseEnabled::new() }
     }
 }
 
@@ -195,7 +208,7 @@ impl Serial {
 
 /// The digest of the listed regions, how many there are and how many bytes
 /// they hold; `None` for a region that cannot be read.
-fn digest_regions(engine: Engine) -> Option<([u8; DIGEST_SIZE], u64, u64)> {
+fn digest_regions(engine: Engine<'_>) -> Option<([u8; DIGEST_SIZE], u64, u64)> {
     let mut s = Sha256::new(engine);
     let (mut count, mut bytes) = (0, 0u64);
     // SAFETY: the loader wrote the regions before the jump; nothing else
@@ -211,8 +224,12 @@ fn digest_regions(engine: Engine) -> Option<([u8; DIGEST_SIZE], u64, u64)> {
         // SAFETY: `start` is not null (above) and each region is a segment
         // of the image, which relocate_kernel copied into place and the
         // identity map it runs on covers, `len` bytes long (a segment size,
-        // far below `isize::MAX`); nothing writes to it while the purgatory
-        // runs.
+        // far below `isize::MAX`). No CPU writes to it while the purgatory
+        // runs (the others are stopped), but a device the old kernel did not
+        // quiesce may still write to it by DMA: that is what the digest is
+        // there to catch. Such a write races with these reads as it does
+        // with C's; the bytes are only read, once each, and any value is a
+        // valid `u8`, so the worst it does is change the digest.
         let data = unsafe { core::slice::from_raw_parts(r.start as *const u8, r.len as usize) };
         s.update(data);
         count += 1;
@@ -231,12 +248,17 @@ pub extern "C" fn warn(_msg: *const core::ffi::c_char) {}
 /// if the digest matches, loops forever otherwise.
 #[no_mangle]
 pub extern "C" fn purgatory() {
-    let engine = Engine::best();
-    let result = if engine.uses_sse() {
-        let _sse = SseOn::new();
-        digest_regions(engine)
-    } else {
-        digest_regions(engine)
+    // SHA-NI where CPUID offers it, with SSE enabled only around it.
+    let (name, result) = match ShaNiCpu::detect() {
+        Some(cpu) => {
+            let sse = SseOn::new();
+            let engine = Engine::sha_ni(cpu, sse.enabled());
+            (engine.name(), digest_regions(engine))
+        }
+        None => {
+            let engine = Engine::portable();
+            (engine.name(), digest_regions(engine))
+        }
     };
     // SAFETY: written by the loader before the jump; read by value.
     let want = unsafe { addr_of!(purgatory_sha256_digest).read_volatile() };
@@ -247,10 +269,10 @@ pub extern "C" fn purgatory() {
     };
     // SAFETY: as for `want`.
     let port = unsafe { addr_of!(purgatory_serial_port).read_volatile() };
-    if port != 0 {
+    if UART_PORTS.iter().any(|&p| p == port) {
         let s = Serial(port);
         s.puts(b"\npurgatory: sha256 digest mismatch (");
-        s.puts(engine.name().as_bytes());
+        s.puts(name.as_bytes());
         s.puts(b", ");
         s.num::<10>(count);
         s.puts(b" regions, ");

@@ -66,34 +66,30 @@ enum Kind {
     ShaNi,
 }
 
-/// Which code computes the digest.
+/// Proof that CPUID reported what the SHA-NI engine executes on this CPU:
+/// the SHA extensions, SSSE3 and SSE4.1.
 ///
 /// # Invariants
 ///
-/// An `Engine` of kind `ShaNi` exists only after CPUID reported SHA, SSSE3
-/// and SSE4.1 on this CPU.
+/// Made only by [`ShaNiCpu::detect`], after CPUID reported all three.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Engine(Kind);
+pub struct ShaNiCpu(());
 
-impl Engine {
-    /// The portable engine, which any x86_64 CPU runs.
-    pub const fn portable() -> Self {
-        Engine(Kind::Portable)
-    }
-
-    /// The SHA-NI engine, if CPUID reports the SHA extensions and the
-    /// SSSE3 and SSE4.1 instructions the engine also uses.
-    ///
-    /// Like any code using SSE registers, the engine also needs the
-    /// operating system's consent (`CR4.OSFXSR` set, `CR0.EM` and `CR0.TS`
-    /// clear): an OS gives it to user space, the purgatory sets it up itself
-    /// before it hashes.
-    pub fn sha_ni() -> Option<Self> {
-        // CPUID is available on every x86_64 CPU; the leaves read here are
-        // defined there (leaf 7 reads as zeros where it does not exist).
+impl ShaNiCpu {
+    /// `Some` if CPUID reports the SHA extensions (leaf 7, EBX bit 29),
+    /// SSSE3 and SSE4.1 (leaf 1, ECX bits 9 and 19). Leaf 7 is read only
+    /// when leaf 0 says it exists: on Intel CPUs a leaf above the maximum
+    /// returns the data of the highest basic leaf, not zeros.
+    pub fn detect() -> Option<Self> {
         #[allow(unused_unsafe)]
-        // SAFETY: `cpuid` has no side effect; it is an unsafe function only
-        // on older toolchains.
+        // SAFETY: CPUID exists on every x86_64 CPU and has no side effect;
+        // `__cpuid` is an unsafe function only on older toolchains.
+        let max = unsafe { core::arch::x86_64::__cpuid(0) }.eax;
+        if max < 7 {
+            return None;
+        }
+        #[allow(unused_unsafe)]
+        // SAFETY: as above; leaves 1 and 7 exist (`max` is at least 7).
         let (l1, l7) = unsafe {
             (
                 core::arch::x86_64::__cpuid(1),
@@ -105,15 +101,58 @@ impl Engine {
         let sha = l7.ebx & (1 << 29) != 0;
         if ssse3 && sse41 && sha {
             // INVARIANT: CPUID just reported all three.
-            Some(Engine(Kind::ShaNi))
+            Some(ShaNiCpu(()))
         } else {
             None
         }
     }
+}
 
-    /// SHA-NI where the CPU has it, the portable engine otherwise.
-    pub fn best() -> Self {
-        Self::sha_ni().unwrap_or(Self::portable())
+/// The operating system's consent to SSE instructions (`CR4.OSFXSR` set,
+/// `CR0.EM` and `CR0.TS` clear) for the lifetime `'a`.
+///
+/// # Invariants
+///
+/// While a value of this type lives, SSE instructions execute without a
+/// fault on this CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SseEnabled<'a>(core::marker::PhantomData<&'a ()>);
+
+impl SseEnabled<'_> {
+    /// # Safety
+    ///
+    /// SSE instructions must be allowed for the whole lifetime chosen:
+    /// `CR4.OSFXSR` set and `CR0.EM`, `CR0.TS` clear, as Linux keeps them
+    /// for user space, or as the purgatory sets them up for as long as its
+    /// guard lives.
+    pub unsafe fn new() -> Self {
+        // INVARIANT: as the caller guarantees.
+        SseEnabled(core::marker::PhantomData)
+    }
+}
+
+/// Which code computes the digest.
+///
+/// # Invariants
+///
+/// An `Engine` of kind `ShaNi` exists only after CPUID reported SHA, SSSE3
+/// and SSE4.1 on this CPU, and only for as long as SSE instructions are
+/// allowed (`'a`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Engine<'a>(Kind, core::marker::PhantomData<&'a ()>);
+
+impl<'a> Engine<'a> {
+    /// The portable engine, which any x86_64 CPU runs.
+    pub const fn portable() -> Self {
+        Engine(Kind::Portable, core::marker::PhantomData)
+    }
+
+    /// The SHA-NI engine, on a CPU that has it ([`ShaNiCpu`]), for as long
+    /// as SSE instructions are allowed ([`SseEnabled`]).
+    pub fn sha_ni(_cpu: ShaNiCpu, _sse: SseEnabled<'a>) -> Self {
+        // INVARIANT: `ShaNiCpu` proves the CPUID features, `SseEnabled<'a>`
+        // the consent for `'a`, which this engine cannot outlive.
+        Engine(Kind::ShaNi, core::marker::PhantomData)
     }
 
     /// Whether this is the SHA-NI engine (which uses the SSE registers).
@@ -153,7 +192,7 @@ impl Engine {
                 }
             }
             // SAFETY: by the type invariant, the CPU has the features
-            // `compress_sha_ni` is compiled for.
+            // `compress_sha_ni` is compiled for, and SSE is allowed now.
             Kind::ShaNi => unsafe { compress_sha_ni(state, blocks) },
         }
     }
@@ -161,19 +200,19 @@ impl Engine {
 
 /// A SHA-256 computation over data given in pieces.
 #[derive(Clone)]
-pub struct Sha256 {
+pub struct Sha256<'a> {
     state: [u32; 8],
     /// The start of a block not yet compressed: `pending` bytes of it.
     block: [u8; BLOCK],
     pending: usize,
     /// Bytes hashed so far, modulo 2^64.
     total: u64,
-    engine: Engine,
+    engine: Engine<'a>,
 }
 
-impl Sha256 {
+impl<'a> Sha256<'a> {
     /// A new computation with `engine`.
-    pub const fn new(engine: Engine) -> Self {
+    pub const fn new(engine: Engine<'a>) -> Self {
         Sha256 {
             state: H0,
             block: [0; BLOCK],
@@ -247,7 +286,7 @@ impl Sha256 {
 }
 
 /// The digest of `data`, computed with `engine`.
-pub fn digest(engine: Engine, data: &[u8]) -> [u8; DIGEST_SIZE] {
+pub fn digest(engine: Engine<'_>, data: &[u8]) -> [u8; DIGEST_SIZE] {
     let mut s = Sha256::new(engine);
     s.update(data);
     s.finish()

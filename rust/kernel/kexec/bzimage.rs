@@ -879,14 +879,17 @@ fn uart_io_port(v: &[u8]) -> Option<u16> {
         let d = (c as char).to_digit(16)?;
         port = port.checked_mul(16)?.checked_add(d as u16)?;
     }
-    (port != 0).then_some(port)
+    // Only a standard 8250 port: the command line is not signed, and the
+    // purgatory writes to the port it is given (0xcf9 resets the machine).
+    TTYS_PORTS.contains(&port).then_some(port)
 }
 
 /// The I/O port of the 8250 UART a kernel command line puts its console on,
 /// for the purgatory's report of a digest mismatch: the first of
 /// `console=ttyS<n>`, `console=` or `earlycon=uart[8250],io,0x<port>`,
 /// `earlyprintk=serial[,ttyS<n>]` or `earlyprintk=ttyS<n>`. `None` when the
-/// console is elsewhere; parsing stops at a NUL.
+/// console is elsewhere or on a port other than the four standard ones
+/// (0x3f8, 0x2f8, 0x3e8, 0x2e8: `ttyS0` to `ttyS3`); parsing stops at a NUL.
 ///
 /// ```
 /// use kernel::kexec::bzimage::serial_console_port;
@@ -898,6 +901,7 @@ fn uart_io_port(v: &[u8]) -> Option<u16> {
 /// assert_eq!(serial_console_port(b"earlycon=uart8250,io,0x2f8,115200n8"), Some(0x2f8));
 /// assert_eq!(serial_console_port(b"console=tty0 console=ttyS9"), None);
 /// assert_eq!(serial_console_port(b"console=uart,io,0x10000"), None);
+/// assert_eq!(serial_console_port(b"console=uart,io,0xcf9"), None);
 /// assert_eq!(serial_console_port(b"quiet\0console=ttyS0"), None);
 /// ```
 pub fn serial_console_port(cmdline: &[u8]) -> Option<u16> {

@@ -54,6 +54,10 @@ pub mod layout {
     pub const PE_HDR_SIZE: usize = 24;
     /// `pe_hdr.magic` (u32).
     pub const PE_HDR_MAGIC: usize = 0;
+    /// `section_header.raw_data_size` (u32).
+    pub const SEC_RAW_DATA_SIZE: usize = 16;
+    /// `section_header.data_addr` (u32): file offset of the section's data.
+    pub const SEC_DATA_ADDR: usize = 20;
     /// `pe_hdr.sections` (u16).
     pub const PE_SECTIONS: usize = 6;
     /// `pe32_opt_hdr.magic` and `pe32plus_opt_hdr.magic` (u16).
@@ -113,6 +117,11 @@ pub enum PeError {
     /// The certificate table starts before `header_size` or does not fit in
     /// the image (`chkaddr`), or is as long as the whole image.
     CertTableOutOfBounds,
+    /// Not in C's parser: the image has no sections. C's digest stage
+    /// (`pefile_digest_pe_contents()`) then writes through the pointer
+    /// `kcalloc(0, ...)` returns (`ZERO_SIZE_PTR`). Refused up front by
+    /// [`check_sections`], with the errno of C's other malformed-PE checks.
+    NoSections,
     /// The data after the wrapper does not start with an ASN.1 SEQUENCE, or
     /// its ASN.1 length exceeds the wrapper's length.
     NotPkcs7,
@@ -123,6 +132,11 @@ pub enum PeError {
     /// `mz_hdr.peaddr` points inside the MZ header, or the PE header does
     /// not fit in the image.
     PeHeaderOutOfBounds,
+    /// Not in C's parser: a section's raw data (`data_addr`,
+    /// `raw_data_size`) runs past the end of the image, which C's digest
+    /// stage hashes without a bounds check. Refused up front by
+    /// [`check_sections`] (`-ELIBBAD`).
+    SectionPastEnd,
     /// The wrapper's length leaves fewer than 4 bytes of signature data.
     SigDataMissing,
     /// More data directory entries than fit between the optional header
@@ -177,7 +191,9 @@ impl PeError {
             | Self::NotPkcs7
             | Self::OptHeaderTruncated
             | Self::OptMagicTruncated
+            | Self::NoSections
             | Self::PeHeaderOutOfBounds
+            | Self::SectionPastEnd
             | Self::TooManyDataDirs
             | Self::TooManySections
             | Self::TooShort
@@ -216,7 +232,9 @@ impl PeError {
             | Self::CertTableOutOfBounds
             | Self::OptHeaderTruncated
             | Self::OptMagicTruncated
+            | Self::NoSections
             | Self::PeHeaderOutOfBounds
+            | Self::SectionPastEnd
             | Self::TooManyDataDirs
             | Self::TooManySections
             | Self::TooShort => None,
@@ -237,7 +255,9 @@ impl PeError {
             Self::NotPkcs7 => "not PKCS#7",
             Self::OptHeaderTruncated => "optional header truncated",
             Self::OptMagicTruncated => "optional header magic truncated",
+            Self::NoSections => "no sections",
             Self::PeHeaderOutOfBounds => "PE header out of bounds",
+            Self::SectionPastEnd => "section data past the end of the image",
             Self::SigDataMissing => "signature data missing",
             Self::TooManyDataDirs => "too many data directory entries",
             Self::TooManySections => "too many sections",
@@ -397,6 +417,64 @@ pub fn parse(image: &[u8]) -> Result<PeSignature, PeError> {
     let buf = image.get(..datalen).unwrap_or(image);
     let sig = parse_binary(buf)?;
     strip_sig_wrapper(buf, sig)
+}
+
+/// Checks what C's digest stage (`pefile_digest_pe_contents()`) takes on
+/// trust in an image [`parse`] accepted (`sig`): that there is at least one
+/// section, and that the raw data of each section with any lies inside the
+/// image. C reaches that stage only for a PKCS#7 message that a trusted key
+/// signed, and then writes through `ZERO_SIZE_PTR` for an image without
+/// sections and reads past the end of the image for a section that runs
+/// past it; the loaders refuse both before the signature is checked.
+///
+/// ```
+/// use kernel::kexec::pe::{check_sections, PeError, PeSignature};
+///
+/// let sig = PeSignature {
+///     header_size: 0x200,
+///     checksum_offset: 0x40,
+///     cert_dirent_offset: 0x80,
+///     n_data_dirents: 16,
+///     sections_offset: 0x100,
+///     n_sections: 0,
+///     certs_offset: 0x400,
+///     certs_size: 0x10,
+///     pkcs7_offset: 0x408,
+///     pkcs7_len: 0x8,
+/// };
+/// let img = [0u8; 0x410];
+/// assert_eq!(check_sections(&img, &sig), Err(PeError::NoSections));
+/// ```
+pub fn check_sections(image: &[u8], sig: &PeSignature) -> Result<(), PeError> {
+    use layout::{SECTION_HEADER_SIZE, SEC_DATA_ADDR, SEC_RAW_DATA_SIZE};
+    // As in `parse`: C's `pelen` is the low 32 bits of the length.
+    let datalen = image.len() as u32 as usize;
+    if sig.n_sections == 0 {
+        return Err(PeError::NoSections);
+    }
+    for i in 0..usize::from(sig.n_sections) {
+        // `parse` checked the table lies below `header_size`, inside the
+        // image; each read is bounds-checked all the same.
+        let h = i
+            .checked_mul(SECTION_HEADER_SIZE)
+            .and_then(|o| o.checked_add(sig.sections_offset))
+            .ok_or(PeError::TooManySections)?;
+        let field = |off: usize| {
+            let at = h.checked_add(off).ok_or(PeError::TooManySections)?;
+            le32(image, at, PeError::TooManySections)
+        };
+        let (size, addr) = (field(SEC_RAW_DATA_SIZE)?, field(SEC_DATA_ADDR)?);
+        // C skips a section without raw data.
+        if size == 0 {
+            continue;
+        }
+        let start = to_usize(addr, PeError::SectionPastEnd)?;
+        let len = to_usize(size, PeError::SectionPastEnd)?;
+        if !chkaddr(datalen, 0, start, len) {
+            return Err(PeError::SectionPastEnd);
+        }
+    }
+    Ok(())
 }
 
 /// `pefile_parse_binary()`. Fills everything but the PKCS#7 fields, which

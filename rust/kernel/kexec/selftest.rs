@@ -11,9 +11,14 @@
 //!
 //! C header: [`arch/x86/include/asm/kexec-bzimage64.h`](srctree/arch/x86/include/asm/kexec-bzimage64.h)
 
-use super::{parse_purgatory, Image, Load, LoadedPurgatory, Placement};
-use crate::{bindings, c_str, error::to_result, prelude::*};
-use core::ptr::addr_of;
+use super::{builtin_purgatory_blob, parse_purgatory, Image, Load, LoadedPurgatory, Placement};
+use crate::{
+    alloc::{allocator::Vmalloc, Allocator},
+    bindings, c_str,
+    error::to_result,
+    prelude::*,
+};
+use core::{alloc::Layout, ptr::addr_of, ptr::NonNull};
 use ffi::c_ulong;
 
 /// Whether the Rust loaders should decline every image (`c_loader`).
@@ -70,7 +75,8 @@ impl Load<'_> {
         // freed by the core after the load.
         to_result(unsafe { bindings::kexec_load_purgatory(self.image.as_raw(), &mut kbuf) })?;
         let mem = kbuf.mem as u64;
-        let pg = parse_purgatory()?;
+        // The object `kexec_load_purgatory()` loaded, whatever `c_digest` says.
+        let pg = parse_purgatory(builtin_purgatory_blob())?;
         let bufsz = pg.layout().bufsz;
         if kbuf.bufsz as usize != bufsz {
             return Ok((
@@ -296,13 +302,14 @@ pub fn flip_segment_byte(image: &Image) -> Option<(u64, u64)> {
                 dest = page;
             } else if entry & IND_SOURCE as u64 != 0 {
                 if dest == seg.mem {
-                    if !dm.contains(page, PAGE_SIZE) {
-                        return None;
-                    }
-                    // SAFETY: a source page of the image, in the direct map
-                    // (checked, and held by `dm`): the core allocated it for
-                    // this image, which only its own jump reads; `kexec_lock`
-                    // is held (`Image` invariant), so nothing else writes it.
+                    // The byte is read first, without a fault: the page
+                    // must be mapped.
+                    dm.read_word(page, 0)?;
+                    // SAFETY: a source page of the image, mapped (just read):
+                    // the core allocated it for this image (a page of the
+                    // direct map, which stays mapped while it is allocated),
+                    // which only its own jump reads; `kexec_lock` is held
+                    // (`Image` invariant), so nothing else writes it.
                     unsafe {
                         let b = bindings::phys_to_virt(page).cast::<u8>();
                         b.write_volatile(!b.read_volatile());
@@ -326,4 +333,118 @@ pub fn flip_segment_byte(image: &Image) -> Option<(u64, u64)> {
         entry = dm.read_word(p, i)?;
     }
     None
+}
+
+/// Runs `f` on a [`Load`] of an image of its own: a zeroed file-mode
+/// `struct kimage` that the core never sees (no files, no segments yet),
+/// for in-kernel tests of what a loader's calls leave in the image. The
+/// purgatory buffers handed to the image are freed afterwards, as
+/// `kimage_file_post_load_cleanup()` frees them; nothing is copied.
+///
+/// The purgatory is placed, refused after placement, and placed again:
+///
+/// ```
+/// use kernel::kexec::{purgatory_blob, selftest, Placement};
+/// use kernel::prelude::*;
+///
+/// let blob = purgatory_blob();
+/// // A copy whose relocations cannot be applied: its first SHT_RELA
+/// // section claims to be SHT_REL, which x86_64 does not support. It parses,
+/// // and fails only once its segment was placed.
+/// let mut bad = KVVec::new();
+/// bad.extend_from_slice(blob, GFP_KERNEL)?;
+/// let rd = |b: &[u8], o: usize, n: usize| {
+///     b[o..o + n].iter().rev().fold(0usize, |v, &x| (v << 8) | x as usize)
+/// };
+/// let (shoff, shnum) = (rd(&bad, 0x28, 8), rd(&bad, 0x3c, 2));
+/// let rela = (0..shnum).map(|i| shoff + i * 64).find(|&h| rd(&bad, h + 4, 4) == 4);
+/// let rela = rela.expect("the purgatory has relocations");
+/// bad[rela + 4] = 9;
+///
+/// let place = Placement::high(0x3000, 0);
+/// selftest::with_scratch_load(|ld| {
+///     assert_eq!(selftest::place_purgatory_from(ld, &bad, place), Err(ENOEXEC));
+///     // Nothing refers to the freed buffer: the segment is gone.
+///     assert_eq!(ld.image().nr_segments(), 0);
+///     assert!(selftest::purgatory_buffer(ld.image()).is_none());
+///     // A good object then places, and builds, at the same place.
+///     let mem = ld.load_purgatory(place)?;
+///     assert_eq!(ld.image().nr_segments(), 1);
+///     assert_eq!(ld.image().segments().next().map(|s| s.mem), Some(mem as u64));
+///     assert_eq!(ld.image().purgatory_segment(), Some(0));
+///     // The core reads the ELF headers of the object that was built.
+///     assert_eq!(selftest::purgatory_buffer(ld.image()), Some(blob.as_ptr()));
+///     // One purgatory per image.
+///     assert_eq!(ld.load_purgatory(place), Err(EBUSY));
+///     assert_eq!(ld.image().nr_segments(), 1);
+///     Ok(())
+/// })??;
+/// # Ok::<(), Error>(())
+/// ```
+pub fn with_scratch_load<R>(f: impl FnOnce(&mut Load<'_>) -> R) -> Result<R> {
+    let mut k = KBox::new(
+        // SAFETY: `struct kimage` holds integers, pointers, lists and
+        // arrays of them, for which all zero bytes are valid values (an
+        // empty image: no segments, no pages, no purgatory).
+        unsafe { core::mem::zeroed::<bindings::kimage>() },
+        GFP_KERNEL,
+    )?;
+    k.set_file_mode(1);
+    let ptr: *mut bindings::kimage = &mut *k;
+    // The sizes of the purgatory buffers handed to the image, if any.
+    let (r, sizes) = {
+        let mut ld = Load {
+            // SAFETY: `k` is this function's own allocation, valid until it
+            // is dropped below, after `ld`; no one else can reach it, so the
+            // exclusive access that `kexec_lock` gives for the core's images
+            // holds, and `ptr` is the only way to it meanwhile.
+            image: unsafe { Image::from_raw(ptr) },
+            kernel: &[],
+            initrd: None,
+            cmdline: &[],
+            owned: KVec::new(),
+            purgatory: None,
+        };
+        let r = f(&mut ld);
+        (r, ld.purgatory.map(|p| (p.bufsz, p.pg.sechdrs_size())))
+    };
+    let pi = &mut k.purgatory_info;
+    if let Some((bufsz, shsz)) = sizes {
+        for (p, len) in [
+            (pi.purgatory_buf.cast::<u8>(), bufsz),
+            (pi.sechdrs.cast::<u8>(), shsz),
+        ] {
+            let (Some(p), Ok(layout)) = (NonNull::new(p), Layout::array::<u8>(len)) else {
+                continue;
+            };
+            // SAFETY: `Load::load_purgatory` handed the image these `Vmalloc`
+            // allocations of `len` bytes (`purgatory` is set exactly then);
+            // nothing refers to them any more: `ld` is gone, and no segment
+            // of this image was ever copied.
+            unsafe { Vmalloc::free(p, layout) };
+        }
+    }
+    Ok(r)
+}
+
+/// Places and builds the purgatory `blob` in `ld`'s image as
+/// [`Load::load_purgatory`] does, then removes the segment again: what
+/// placing the object leaves, without loading it. Returns the address it
+/// was placed at.
+pub fn place_purgatory_from(ld: &mut Load<'_>, blob: &[u8], p: Placement) -> Result<usize> {
+    ld.check_no_purgatory()?;
+    let pg = parse_purgatory(blob)?;
+    let before = ld.image.nr_segments();
+    // SAFETY: on success the segment is removed before the buffers are
+    // dropped at the end of this function.
+    let placed = unsafe { ld.place_purgatory(&pg, p)? };
+    ld.remove_segments_from(before);
+    Ok(placed.mem as usize)
+}
+
+/// The ELF headers the core reads for `image`'s purgatory
+/// (`purgatory_info.ehdr`), `None` before one was loaded.
+pub fn purgatory_buffer(image: &Image) -> Option<*const u8> {
+    let pi = &image.raw().purgatory_info;
+    (!pi.purgatory_buf.is_null()).then(|| pi.ehdr.cast::<u8>())
 }

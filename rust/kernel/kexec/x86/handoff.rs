@@ -43,8 +43,10 @@ pub trait Handoff {
     fn prepare(image: &mut Image) -> Result;
 
     /// `machine_kexec_post_load()`: checks the loaded image (its entry list
-    /// terminated). An error fails the load; the running kernel and the
-    /// image loaded before stay as they were.
+    /// terminated). An error fails the load and leaves the running kernel as
+    /// it was. A kexec image loaded before stays loaded; a crash image does
+    /// not: `kexec_file_load()` frees the previous crash image before it
+    /// loads a new one into the same reservation.
     fn post_load(image: &Image) -> Result;
 
     /// `machine_kexec()`: fills the control page and `page_list`. Runs
@@ -192,26 +194,36 @@ impl DirectMap {
     }
 
     /// Reads the `i`-th 64-bit word of the page at physical address `page`,
-    /// if that page is in the direct map.
+    /// if that page is in the direct map and mapped there now.
     ///
-    /// The kexec code reads the pages of its own images this way (entry list
-    /// and page-table pages), which nothing writes while `kexec_lock` is
-    /// held; any other page may change under the read, which then returns
-    /// some value it held.
+    /// `pfn_mapped` only grows: memory that was hot-removed stays in it, and
+    /// a page inside it may be unmapped (`DEBUG_PAGEALLOC` unmaps free pages,
+    /// `secretmem` takes its pages out of the direct map). The read goes
+    /// through `copy_from_kernel_nofault()`, so such a page reads as `None`
+    /// instead of faulting. The kexec code reads the pages of its own images
+    /// this way (entry list and page-table pages), which nothing writes
+    /// while `kexec_lock` is held; any other page may change under the
+    /// read, which then returns some value it held.
     pub fn read_word(&self, page: u64, i: u64) -> Option<u64> {
         if i >= ENTRIES_PER_PAGE || page % PAGE_SIZE != 0 || !self.contains(page, PAGE_SIZE) {
             return None;
         }
-        // SAFETY: `page` is in the direct map (checked), which cannot shrink
-        // while `self` lives (type invariant), so its virtual address is
-        // mapped for the whole page and `i` indexes a word inside it. The
-        // read is volatile: the page may be written by other code.
-        Some(unsafe {
-            bindings::phys_to_virt(page)
-                .cast::<u64>()
-                .add(i as usize)
-                .read_volatile()
-        })
+        // SAFETY: `phys_to_virt()` only computes an address.
+        let va = unsafe { bindings::phys_to_virt(page) }.cast::<u64>();
+        // `i` indexes a word inside the page; nothing is dereferenced here.
+        let src = va.wrapping_add(i as usize);
+        let mut v = 0u64;
+        // SAFETY: `v` is valid for writes of 8 bytes. The source is read
+        // with a fault handler: an address that is not mapped makes the call
+        // fail, it never faults.
+        let r = unsafe {
+            bindings::copy_from_kernel_nofault(
+                core::ptr::addr_of_mut!(v).cast(),
+                src.cast(),
+                core::mem::size_of::<u64>(),
+            )
+        };
+        (r == 0).then_some(v)
     }
 }
 

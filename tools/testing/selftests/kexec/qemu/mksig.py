@@ -82,6 +82,20 @@ def main(src, keys, out, db=None):
         t[i] = 0xa5
     put("garbage_pkcs7", t, "EBADMSG", "PKCS#7 body replaced by garbage, lengths kept")
 
+    # Signed by the trusted key, then made what C's digest stage takes on
+    # trust: no sections, a section's raw data past the end of the file.
+    # Not in MANIFEST: C's loader oopses or reads past the buffer on them
+    # (pe_sections_refused loads them on the debug kernel).
+    pe = struct.unpack_from("<I", signed, 0x3c)[0]
+    t = bytearray(signed)
+    struct.pack_into("<H", t, pe + 6, 0)
+    open(os.path.join(out, "no_sections"), "wb").write(t)
+    opt_size = struct.unpack_from("<H", signed, pe + 20)[0]
+    first = pe + 24 + opt_size
+    t = bytearray(signed)
+    struct.pack_into("<II", t, first + 16, 0x100000, len(t) - 0x100)
+    open(os.path.join(out, "section_past_end"), "wb").write(t)
+
     if db:
         path = os.path.join(out, "db_signed")
         sbsign(src, f"{db}.key", f"{db}.pem", path)

@@ -412,6 +412,13 @@ fn serial_console_port_of_command_lines() {
         (b"console=ttyS0\0", Some(0x3f8)),
         (b"quiet\0console=ttyS0", None),
         (b"\tconsole=ttyS1\n", Some(0x2f8)),
+        // Only the four standard 8250 ports: the command line is not signed,
+        // and the purgatory writes to the port it is given.
+        (b"console=uart,io,0xcf9", None),
+        (b"earlycon=uart8250,io,0x64", None),
+        (b"earlycon=uart,io,0x3f9", None),
+        (b"console=uart,io,0x3e8,115200", Some(0x3e8)),
+        (b"console=uart,io,0xcf9 console=ttyS1", Some(0x2f8)),
     ];
     for &(cmdline, want) in cases {
         assert_eq!(

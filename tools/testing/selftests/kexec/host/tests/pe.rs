@@ -1356,7 +1356,12 @@ fn differential_against_c_model() {
     }
     assert!(oks > 1000, "only {oks} accepted");
     let all = variant_names();
-    let missing: Vec<_> = all.iter().filter(|v| !seen.contains(*v)).collect();
+    // NoSections and SectionPastEnd come from check_sections, not from
+    // C's parser (sections_checked_before_the_digest tests them).
+    let missing: Vec<_> = all
+        .iter()
+        .filter(|v| !seen.contains(*v) && !["NoSections", "SectionPastEnd"].contains(&v.as_str()))
+        .collect();
     assert!(missing.is_empty(), "never produced: {missing:?}");
 }
 
@@ -1426,10 +1431,12 @@ fn error_table() -> Vec<(PeError, &'static str, u32, Option<&'static str>)> {
         ),
         (CertDirentPastEnd, "ELIBBAD", 80, None),
         (CertTableOutOfBounds, "ELIBBAD", 80, None),
+        (NoSections, "ELIBBAD", 80, None),
         (NotPkcs7, "ELIBBAD", 80, Some("Signature data not PKCS#7")),
         (OptHeaderTruncated, "ELIBBAD", 80, None),
         (OptMagicTruncated, "ELIBBAD", 80, None),
         (PeHeaderOutOfBounds, "ELIBBAD", 80, None),
+        (SectionPastEnd, "ELIBBAD", 80, None),
         (
             SigDataMissing,
             "EKEYREJECTED",
@@ -1522,4 +1529,42 @@ fn length_is_an_unsigned_int() {
     }
     // SAFETY: allocated above with the same layout, no reference remains.
     unsafe { dealloc(p, layout) };
+}
+
+// ---------------------------------------------------------------------------
+// What C's digest stage takes on trust (check_sections).
+// ---------------------------------------------------------------------------
+
+#[test]
+fn sections_checked_before_the_digest() {
+    use kexec_parsers::pe::check_sections;
+    // The builder's three sections lie inside the image.
+    let pe = Pe::signed();
+    let img = pe.build();
+    let sig = parse(&img).unwrap();
+    assert_eq!(check_sections(&img, &sig), Ok(()));
+    // No sections: C writes through ZERO_SIZE_PTR when it hashes.
+    let img = pe.clone().with(|p| p.sections = 0).build();
+    let sig = parse(&img).unwrap();
+    assert_eq!(check_sections(&img, &sig), Err(PeError::NoSections));
+    assert_eq!(PeError::NoSections.errno_name(), "ELIBBAD");
+    // A section's raw data past the end (or wrapping): C reads past it.
+    let img = pe.build();
+    let sig = parse(&img).unwrap();
+    let h = sig.sections_offset + 40; // the second section
+    for (addr, size, ok) in [
+        (0x200u32, 0x80u32, true),
+        (img.len() as u32 - 0x80, 0x80, true),
+        (img.len() as u32 - 0x7f, 0x80, false),
+        (img.len() as u32, 1, false),
+        (0x200, u32::MAX, false),
+        (u32::MAX, 2, false),
+        (u32::MAX, 0, true), // no raw data: not hashed
+    ] {
+        let mut b = img.clone();
+        b[h + 16..h + 20].copy_from_slice(&size.to_le_bytes());
+        b[h + 20..h + 24].copy_from_slice(&addr.to_le_bytes());
+        let want = if ok { Ok(()) } else { Err(PeError::SectionPastEnd) };
+        assert_eq!(check_sections(&b, &parse(&b).unwrap()), want, "{addr:#x}+{size:#x}");
+    }
 }

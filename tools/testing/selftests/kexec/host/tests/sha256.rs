@@ -5,22 +5,29 @@
 //! random buffers, and against each other on random lengths fed in random
 //! pieces.
 
-use kexec_parsers::sha256::{digest, Engine, Sha256};
+use kexec_parsers::sha256::{digest, Engine, Sha256, ShaNiCpu, SseEnabled};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 /// Both engines; the test fails on a host without SHA-NI instead of
 /// silently testing one engine (set `KT_NO_SHA_NI=1` to accept that).
-fn engines() -> Vec<Engine> {
+fn engines() -> Vec<Engine<'static>> {
     let mut v = vec![Engine::portable()];
-    match Engine::sha_ni() {
-        Some(e) => v.push(e),
+    match ShaNiCpu::detect() {
+        Some(cpu) => v.push(Engine::sha_ni(cpu, user_sse())),
         None => assert!(
             std::env::var_os("KT_NO_SHA_NI").is_some(),
             "this CPU has no SHA-NI: the SHA-NI engine is not tested (KT_NO_SHA_NI=1 to accept)"
         ),
     }
     v
+}
+
+/// SSE in user space: Linux keeps it enabled for every process.
+fn user_sse() -> SseEnabled<'static> {
+    // SAFETY: user space on Linux runs with CR4.OSFXSR set and CR0.EM clear,
+    // and the kernel handles CR0.TS for the process.
+    unsafe { SseEnabled::new() }
 }
 
 fn hex(d: &[u8]) -> String {
@@ -139,15 +146,23 @@ fn engines_agree_on_pieces() {
 }
 
 #[test]
-fn best_engine_is_sha_ni_where_the_cpu_has_it() {
-    let best = Engine::best();
-    assert_eq!(best.uses_sse(), Engine::sha_ni().is_some());
+fn sha_ni_cpu_matches_cpuinfo() {
+    // What CPUID says, checked against the kernel's reading of the same
+    // CPU (leaf 0's maximum first, then leaves 1 and 7).
+    let flags = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let flags = flags
+        .lines()
+        .find(|l| l.starts_with("flags"))
+        .unwrap_or("")
+        .to_string();
+    let has = |f: &str| flags.split_whitespace().any(|w| w == f);
+    let want = has("sha_ni") && has("ssse3") && has("sse4_1");
+    assert_eq!(ShaNiCpu::detect().is_some(), want, "{flags}");
+    let e = ShaNiCpu::detect().map(|cpu| Engine::sha_ni(cpu, user_sse()));
     assert_eq!(
-        best.name(),
-        if best.uses_sse() {
-            "SHA-NI"
-        } else {
-            "portable"
-        }
+        e.map(|e| (e.uses_sse(), e.name())),
+        want.then_some((true, "SHA-NI"))
     );
+    assert_eq!(Engine::portable().name(), "portable");
+    assert!(!Engine::portable().uses_sse());
 }

@@ -6,6 +6,7 @@ if [ "$stage" = 1 ]; then
 	use_loader "$(arg kt.loader || echo rust)"
 	use_handoff "$(arg kt.handoff || echo rust)"
 	use_purgatory "$(arg kt.purgatory || echo rust)"
+	if grep -qw sha_ni /proc/cpuinfo; then echo "KT: cpu sha_ni"; else echo "KT: cpu no_sha_ni"; fi
 	dmesg -c >/dev/null
 	if kt_load load /images/bzImage -i /images/stage2.cpio -d -c "$(next_cmdline)"; then
 		show_loader_log
