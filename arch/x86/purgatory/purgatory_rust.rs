@@ -26,7 +26,7 @@ pub mod sha256_rust;
 
 use core::arch::asm;
 use core::ptr::addr_of;
-use sha256_rust::{Engine, Sha256, DIGEST_SIZE};
+use sha256_rust::{Engine, Sha256, ShaNiCpu, SseEnabled, DIGEST_SIZE};
 
 /// Regions in the digest: the segments of the image (`KEXEC_SEGMENT_MAX`).
 const KEXEC_SEGMENT_MAX: usize = 16;
