@@ -345,6 +345,11 @@ pub fn purgatory_blob() -> &'static [u8] {
         );
         return blob;
     }
+    builtin_purgatory_blob()
+}
+
+/// The purgatory object `kexec_load_purgatory()` loads (`kexec_purgatory`).
+fn builtin_purgatory_blob() -> &'static [u8] {
     // SAFETY: `kexec_purgatory` and `kexec_purgatory_size` are set at build
     // time (`kexec-purgatory.S`) and never written; the object is that many
     // bytes of the kernel image's read-only data.
@@ -388,9 +393,9 @@ fn bytes_of_mut<T: AsBytes + FromBytes>(v: &mut T) -> &mut [u8] {
     unsafe { core::slice::from_raw_parts_mut((v as *mut T).cast(), core::mem::size_of::<T>()) }
 }
 
-/// Parses the built-in purgatory, logging why it is refused.
-fn parse_purgatory() -> Result<purgatory::Purgatory<'static>> {
-    purgatory::Purgatory::parse(purgatory_blob()).map_err(|e| {
+/// Parses a purgatory object, logging why it is refused.
+fn parse_purgatory(blob: &[u8]) -> Result<purgatory::Purgatory<'_>> {
+    purgatory::Purgatory::parse(blob).map_err(|e| {
         pr_err!("purgatory: {}\n", e);
         Error::from(e)
     })
@@ -403,6 +408,16 @@ pub struct OwnedSegment {
     index: usize,
     /// Physical address the segment was placed at.
     pub mem: usize,
+}
+
+/// A purgatory placed and built by [`Load::place_purgatory`], whose buffers
+/// are not yet the core's.
+struct PlacedPurgatory {
+    mem: u64,
+    bufsz: usize,
+    buf: VVec<u8>,
+    sechdrs: VVec<u8>,
+    entry: u64,
 }
 
 /// Where the purgatory of the image being loaded is.
@@ -548,33 +563,88 @@ impl<'a> Load<'a> {
     /// `image->start`, and the `purgatory_info` the core uses afterwards (to
     /// store the segment digests in the purgatory). Returns the purgatory's
     /// physical address. An image has one purgatory: a second call is
-    /// refused with `EBUSY`.
+    /// refused with `EBUSY`. On failure the image is as it was before the
+    /// call: no segment of it refers to a buffer of the purgatory's.
     pub fn load_purgatory(&mut self, p: Placement) -> Result<usize> {
         self.check_no_purgatory()?;
-        let pg = parse_purgatory()?;
+        // The object is chosen once per load: the ELF headers the core
+        // reads (`ehdr`) and the buffer built here come from the same one,
+        // whatever a test switch does meanwhile.
+        let blob = purgatory_blob();
+        let pg = parse_purgatory(blob)?;
+        // SAFETY: on success the buffers are handed to the core right below,
+        // which keeps them until `kimage_file_post_load_cleanup()`.
+        let placed = unsafe { self.place_purgatory(&pg, p)? };
+        let mem = placed.mem;
+        // From here on nothing fails: the buffers become the core's.
+        self.set_purgatory_info(blob, placed.buf, placed.sechdrs, placed.entry);
+        self.purgatory = Some(LoadedPurgatory {
+            pg,
+            mem,
+            bufsz: placed.bufsz,
+        });
+        Ok(mem as usize)
+    }
+
+    /// Places a segment for `pg` and builds the purgatory in its buffer.
+    /// Everything that can fail for want of memory is allocated before the
+    /// segment is placed; when building fails after that, the segment is
+    /// removed again before the buffers are freed.
+    ///
+    /// # Safety
+    ///
+    /// On success the segment refers to the returned `buf`: the caller must
+    /// hand it to the core (which keeps it until the load's cleanup) or call
+    /// [`Load::remove_segments_from`] before dropping it.
+    unsafe fn place_purgatory(
+        &mut self,
+        pg: &purgatory::Purgatory<'_>,
+        p: Placement,
+    ) -> Result<PlacedPurgatory> {
         let layout = pg.layout();
         let mut buf = VVec::from_elem(0u8, layout.bufsz, GFP_KERNEL)?;
+        let mut sechdrs = VVec::from_elem(0u8, pg.sechdrs_size(), GFP_KERNEL)?;
         let place = Placement {
             align: layout.align,
             ..p
         };
-        // SAFETY: `buf`'s storage stays allocated and unmoved: on success it
-        // is handed to the core below, which frees it after the segments are
-        // copied; on failure nothing refers to it any more.
-        let mem = unsafe { self.add_raw(buf.as_ptr(), layout.bufsz, layout.memsz, place)? };
+        let before = self.image.nr_segments();
+        // SAFETY: `buf`'s storage stays allocated and unmoved until the
+        // segment is removed below (on failure) or, on success, until the
+        // caller hands it to the core or removes the segment (the function's
+        // safety requirement). If placing fails, nothing refers to it.
+        let mem = unsafe { self.add_raw(buf.as_ptr(), layout.bufsz, layout.memsz, place)? } as u64;
         let built = pg
-            .build(mem as u64, &mut buf)
-            .inspect_err(|e| pr_err!("purgatory: {}\n", e))?;
-        let mut sechdrs = VVec::from_elem(0u8, pg.sechdrs_size(), GFP_KERNEL)?;
-        pg.write_sechdrs(mem as u64, &mut sechdrs)?;
-        // From here on nothing fails: the buffers become the core's.
-        self.set_purgatory_info(buf, sechdrs, built.entry);
-        self.purgatory = Some(LoadedPurgatory {
-            pg,
-            mem: mem as u64,
-            bufsz: layout.bufsz,
-        });
-        Ok(mem)
+            .build(mem, &mut buf)
+            .and_then(|b| pg.write_sechdrs(mem, &mut sechdrs).map(|()| b));
+        match built {
+            Ok(b) => Ok(PlacedPurgatory {
+                mem,
+                bufsz: layout.bufsz,
+                buf,
+                sechdrs,
+                entry: b.entry,
+            }),
+            Err(e) => {
+                pr_err!("purgatory: {}\n", e);
+                self.remove_segments_from(before);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Removes the segments placed after the first `n`, as if they had not
+    /// been placed: `kexec_add_buffer()` only fills the next slot of the
+    /// segment table and counts it.
+    fn remove_segments_from(&mut self, n: usize) {
+        let k = self.image.raw_mut();
+        let end = k.nr_segments.min(k.segment.len());
+        for s in k.segment.iter_mut().take(end).skip(n) {
+            // SAFETY: `kexec_segment` holds integers and a union of two
+            // pointers, for which all zero bytes are valid values.
+            *s = unsafe { core::mem::zeroed() };
+        }
+        k.nr_segments = n.min(end);
     }
 
     fn check_no_purgatory(&self) -> Result {
@@ -588,11 +658,17 @@ impl<'a> Load<'a> {
     /// Hands the purgatory buffer and its section headers to the core, as
     /// `kexec_load_purgatory()` leaves them, and sets the entry point. This
     /// is the only place that writes `purgatory_info`.
-    fn set_purgatory_info(&mut self, buf: VVec<u8>, sechdrs: VVec<u8>, entry: u64) {
+    fn set_purgatory_info(
+        &mut self,
+        blob: &'static [u8],
+        buf: VVec<u8>,
+        sechdrs: VVec<u8>,
+        entry: u64,
+    ) {
         let (buf, _, _) = buf.into_raw_parts();
         let (sechdrs, _, _) = sechdrs.into_raw_parts();
         let k = self.image.raw_mut();
-        k.purgatory_info.ehdr = purgatory_blob().as_ptr().cast();
+        k.purgatory_info.ehdr = blob.as_ptr().cast();
         // The core `vfree()`s both in `kimage_file_post_load_cleanup()`, which
         // fits these `Vmalloc` allocations; `sechdrs` holds `e_shnum`
         // 64-byte section headers, 8-byte aligned.

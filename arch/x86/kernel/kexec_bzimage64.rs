@@ -69,16 +69,10 @@ fn load_error(e: LoadError) -> Error {
     e.into()
 }
 
-/// Copies the setup header and the parts of the running kernel's
-/// `boot_params` the next kernel needs (`setup_boot_parameters()` in C, but
-/// for the setup_data entries, which need the segment's address).
-fn setup_boot_parameters(
-    p: &mut BootParams<'_>,
-    image: &[u8],
-    hdr: &SetupHeader,
-    crash: bool,
-) -> Result {
-    p.copy_setup_header(image, hdr).ok_or(ENOEXEC)?;
+/// Copies the parts of the running kernel's `boot_params` the next kernel
+/// needs (`setup_boot_parameters()` in C, but for the setup_data entries,
+/// which need the segment's address). The setup header is already there.
+fn setup_boot_parameters(p: &mut BootParams<'_>, crash: bool) -> Result {
     let cur = x86::boot_params();
     p.put(
         bp::HARDWARE_SUBARCH,
@@ -239,16 +233,21 @@ fn setup_purgatory_regs(ld: &mut Load<'_>, params_addr: usize, kernel_addr: usiz
 
 /// The image's PE signature, checked with the kernel's keys. The PE headers
 /// and the certificate table are parsed in Rust first, and a malformed image
-/// is refused with the errno and warning C gives; the PKCS#7 message then
-/// goes to the kernel's verification.
+/// is refused with the errno and warning C gives; so is an image without
+/// sections or with a section past its end, which C's digest stage would
+/// hash unchecked; the PKCS#7 message then goes to the kernel's
+/// verification.
 #[cfg(CONFIG_KEXEC_BZIMAGE_VERIFY_SIG)]
 fn verify_pe(image: &[u8]) -> Result {
-    if let Err(e) = kernel::kexec::pe::parse(image) {
+    use kernel::kexec::pe;
+    let sig = pe::parse(image).inspect_err(|e| {
         if e.message().is_some() {
             pr_warn!("{}\n", e);
         }
-        return Err(e.into());
-    }
+    })?;
+    // What C's digest stage would hash without a check: refused here, with
+    // a line of its own (C has none: it oopses or reads past the end).
+    pe::check_sections(image, &sig).inspect_err(|e| pr_err!("PE image refused: {}\n", e))?;
     kexec::verify_pe_signature(image)
 }
 
@@ -397,12 +396,20 @@ fn load_bzimage(ld: &mut Load<'_>, parts: Parts<'_>) -> Result {
         }
     }
 
+    // The setup header first, then the crash memory map, as in C: a header
+    // whose jump byte (0x201) declares it longer than 0xce bytes reaches
+    // into `e820_table` (0x2d0), which the crash map must then overwrite,
+    // not the other way round.
+    BootParams::new(ld.segment_buf(params))
+        .ok_or(EINVAL)?
+        .copy_setup_header(kernel, &hdr)
+        .ok_or(ENOEXEC)?;
     #[cfg(CONFIG_CRASH_DUMP)]
     if crash {
         ld.crash_setup_memmap(params)?;
     }
     let mut p = BootParams::new(ld.segment_buf(params)).ok_or(EINVAL)?;
-    setup_boot_parameters(&mut p, kernel, &hdr, crash)?;
+    setup_boot_parameters(&mut p, crash)?;
     if let Some((addr, len)) = initrd {
         p.set_initrd(addr, len);
     }
