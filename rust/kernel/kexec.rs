@@ -741,6 +741,12 @@ pub trait Loader {
     }
 
     /// Verifies the image's signature.
+    ///
+    /// For a loader registered from a module ([`Registration`]) an `Ok`
+    /// here is not enough while signatures are enforced: the kernel then
+    /// also checks the image's PE signature against the keys kexec trusts
+    /// (as `verify_pe_signature()` does), and refuses the image if that
+    /// fails, whatever this returns. See [`Registration`].
     fn verify_sig(_image: &[u8]) -> Result {
         crate::build_error(crate::error::VTABLE_DEFAULT_ERROR)
     }
@@ -889,6 +895,24 @@ pub const fn create_file_ops<T: Loader>() -> FileOps {
 /// A loader registered from a module (`kexec_file_register_loader()`):
 /// probed after the built-in loaders, its module pinned while an image it
 /// loaded exists. Dropping it unregisters the loader.
+///
+/// The module reference is taken by the probe that picks the loader and
+/// dropped once when the image is freed: on unload, when a new image
+/// replaces it, or when the load fails at any later step (signature,
+/// [`Loader::load`], memory).
+///
+/// # Signatures
+///
+/// The kernel does not take a registered loader's word for a signature.
+/// While signatures are enforced (`CONFIG_KEXEC_SIG_FORCE`, enforcement set
+/// at run time, or lockdown), an image it loads must pass both its
+/// [`Loader::verify_sig`] and the kernel's own check, a PE (Authenticode)
+/// signature verified against the secondary (with the builtin) and platform
+/// keyrings, as for a bzImage; under lockdown, IMA appraisal of the file
+/// counts instead, as for every loader. A format that cannot carry a PE
+/// signature therefore loads only where signatures are not enforced, or
+/// where IMA appraises it. When nothing is enforced, a failed check is
+/// logged and the image loads, as with the built-in loaders.
 ///
 /// Modules use it through [`module_kexec_loader!`](crate::module_kexec_loader).
 pub struct Registration {

@@ -25,7 +25,8 @@ DEBUG_CASES = {"kexec_malformed_errno", "kexec_unbootable_refused", "kexec_sig_n
                "kexec_load_during_pressure", "kexec_handoff_refusals",
                "uki_malformed_rejected", "uki_not_mine", "sample_loader_stage2",
                "sample_loader_unload", "uki_cmdline_policy", "kexec_crash_header_e820",
-               "pe_sections_refused"}
+               "pe_sections_refused", "sample_loader_failed_load_rmmod",
+               "registered_loader_lockdown"}
 # The cases that boot the distro kernel (Debian's options) through UEFI firmware.
 DISTRO_CASES = {"efi_rust_loader_stage2", "efi_differential", "ima_kexec_buffer",
                 "secureboot_lockdown", "uki_secureboot"}
@@ -1685,6 +1686,63 @@ def sample_loader_unload():
     expect(r.get("rmmod_pending", "rc=0") != "rc=0", "rmmod succeeded with an image pending", b)
     expect("still" not in r, "the module is still listed after rmmod", b)
     print(f"# rmmod with the image pending: {r['rmmod_pending']}; after unload: rc=0; then ENOEXEC", flush=True)
+
+
+@case
+def sample_loader_failed_load_rmmod():
+    """A failed load through the sample loader drops the module reference
+    its probe took: the module's refcnt is 0 after a load the sample
+    refuses (EINVAL), after a load, a replacing load and an unload, after
+    every allocation of a load failed in turn (fail-nth), and, with
+    lockdown raised, after a load whose signature check fails (EPERM);
+    then rmmod succeeds. No KASAN/kmemleak/lockdep report."""
+    b = kt.boot("sample_loader_failed_load_rmmod", "kt.test=sample kt.sample=failed",
+                flavour="debug", timeout=300)
+    sane_boot(b)
+    expect(b.has("sample end"), "the guest did not finish", b)
+    r = sample_results(b)
+    want = {"insmod": "rc=0", "refcnt_start": "0", "bad": "err=EINVAL", "refcnt_bad": "0",
+            "good": "ok", "refcnt_loaded": "1", "replace": "ok", "refcnt_replaced": "1",
+            "refcnt_unloaded": "0", "refcnt_faults": "0", "lockdown": "integrity",
+            "bad_locked": "err=EPERM", "refcnt_bad_locked": "0", "rmmod": "rc=0"}
+    for k, v in want.items():
+        got = r.get(k, "")
+        expect((got.split() or [""])[0] == v, f"{k}: {got!r}, expected {v!r}", b)
+    expect("still" not in r, "the module is still listed after rmmod", b)
+    f = [m for _, m in b.markers("faults sample points=")]
+    expect(f, "no fault-injection summary", b)
+    f = f[0]
+    fr = dict(kv.split("=", 1) for kv in f.split()[2:])
+    expect(int(fr["failed"]) > 0, f"no load failed under fault injection: {f}", b)
+    expect(fr["stuck"] == "0", f"a failed load left an image loaded: {f}", b)
+    print(f"# refcnt 0 after EINVAL, unload, {fr['failed']} injected failures "
+          f"({fr['errnos']}) and a refused signature (EPERM); rmmod rc=0", flush=True)
+
+
+@case
+def registered_loader_lockdown():
+    """Under lockdown (raised to integrity at run time) the kernel does not
+    take a registered loader's word for a signature: the sample's
+    verify_sig accepts its flat image, which has no signature the kernel
+    can check, and the load is refused (EPERM) with the kernel's
+    message; a bzImage signed with the built-in test key still loads
+    through the built-in loader, an unsigned one is refused (EPERM)."""
+    b = kt.boot("registered_loader_lockdown", "kt.test=sample kt.sample=lockdown",
+                flavour="debug", timeout=180)
+    sane_boot(b)
+    expect(b.has("sample end"), "the guest did not finish", b)
+    r = sample_results(b)
+    want = {"insmod": "rc=0", "lockdown": "integrity", "flat_locked": "err=EPERM",
+            "refcnt_flat_locked": "0", "signed_locked": "ok", "unsigned_locked": "err=EPERM",
+            "refcnt_end": "0", "rmmod": "rc=0"}
+    for k, v in want.items():
+        got = r.get(k, "")
+        expect((got.split() or [""])[0] == v, f"{k}: {got!r}, expected {v!r}", b)
+    expect(any("registered loader" in m for _, m in b.markers("dmesg ")),
+           "no kernel message for the refused registered loader's image", b)
+    print(f"# lockdown integrity: flat image {r['flat_locked'].split()[0]}, "
+          f"signed bzImage {r['signed_locked'].split()[0]}, unsigned bzImage "
+          f"{r['unsigned_locked'].split()[0]}", flush=True)
 
 
 @case
