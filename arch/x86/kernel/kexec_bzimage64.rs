@@ -469,23 +469,34 @@ mod uki_loader {
         cfg!(CONFIG_KEXEC_SIG_FORCE) || kexec::kexec_locked_down()
     }
 
-    /// The command line: the UKI's, with the caller's appended unless
+    /// The command line, NUL-terminated: the UKI's `.cmdline` text (without
+    /// a NUL: [`uki::Uki::cmdline`]), with the caller's appended unless
     /// signatures are enforced, where a caller's command line next to the
     /// UKI's is refused (`EPERM`): it is not covered by the signature.
+    /// Without a `.cmdline`, the caller's, as given (NUL included, or
+    /// empty).
     fn cmdline(embedded: Option<&[u8]>, caller: &[u8]) -> Result<KVec<u8>> {
-        let given = caller.iter().any(|&b| b != 0);
+        // The core checked that a caller's command line ends with a NUL;
+        // the kernel reads it up to the first one.
+        let text = caller.split(|&b| b == 0).next().unwrap_or(&[]);
         let mut out = KVec::new();
         match embedded {
-            Some(own) if given => {
+            Some(own) if !text.is_empty() => {
                 if signatures_enforced() {
                     pr_err!("UKI has a signed command line: a caller's command line is refused while signatures are enforced\n");
                     return Err(EPERM);
                 }
-                out.extend_from_slice(&own[..own.len() - 1], GFP_KERNEL)?;
-                out.push(b' ', GFP_KERNEL)?;
-                out.extend_from_slice(caller, GFP_KERNEL)?;
+                if !own.is_empty() {
+                    out.extend_from_slice(own, GFP_KERNEL)?;
+                    out.push(b' ', GFP_KERNEL)?;
+                }
+                out.extend_from_slice(text, GFP_KERNEL)?;
+                out.push(0, GFP_KERNEL)?;
             }
-            Some(own) => out.extend_from_slice(own, GFP_KERNEL)?,
+            Some(own) => {
+                out.extend_from_slice(own, GFP_KERNEL)?;
+                out.push(0, GFP_KERNEL)?;
+            }
             None => out.extend_from_slice(caller, GFP_KERNEL)?,
         }
         Ok(out)
