@@ -14,7 +14,7 @@
 
 use core::ops::Range;
 use kernel::{
-    alloc::{flags::GFP_KERNEL, KVec},
+    alloc::{flags::GFP_KERNEL, KVVec, KVec},
     c_str,
     error::code::*,
     kexec::{
@@ -46,8 +46,9 @@ enum Initrd {
     File,
     /// A range of the kernel file (a UKI's `.initrd`).
     KernelFile(Range<usize>),
-    /// A buffer built by the loader (a UKI's `.initrd` and the caller's).
-    Owned(KVec<u8>),
+    /// A buffer built by the loader (a UKI's `.initrd` and the caller's):
+    /// `kvmalloc` memory, as initrds are larger than `kmalloc` gives.
+    Owned(KVVec<u8>),
 }
 
 /// What a bzImage load takes: the bzImage (a range of the kernel file: all
@@ -518,7 +519,10 @@ mod uki_loader {
                 let pad = own.len().next_multiple_of(4) - own.len();
                 let len = own.len() + pad;
                 let len = len.checked_add(extra.len()).ok_or(ENOMEM)?;
-                let mut buf = KVec::with_capacity(len, GFP_KERNEL)?;
+                // kvmalloc: a real UKI's initrd (20-100 MiB) is far past
+                // what kmalloc gives (4 MiB); the core copies a segment
+                // from any kernel address, vmalloc memory included.
+                let mut buf = KVVec::with_capacity(len, GFP_KERNEL)?;
                 buf.extend_from_slice(own, GFP_KERNEL)?;
                 buf.extend_from_slice(&[0u8; 3][..pad], GFP_KERNEL)?;
                 buf.extend_from_slice(extra, GFP_KERNEL)?;
