@@ -100,6 +100,20 @@ pub fn kexec_locked_down() -> bool {
     unsafe { bindings::security_locked_down(bindings::lockdown_reason_LOCKDOWN_KEXEC) != 0 }
 }
 
+/// Whether `kexec_file_load(2)` refuses an image whose signature does not
+/// verify: `KEXEC_SIG_FORCE`, or enforcement turned on at run time by IMA's
+/// architecture policy under Secure Boot (`set_kexec_sig_enforced()`).
+/// A kernel locked down against unsigned kexec refuses them too, without
+/// enforcement: see [`kexec_locked_down`].
+///
+/// C header: [`include/linux/kexec.h`](srctree/include/linux/kexec.h)
+pub fn kexec_sig_enforced() -> bool {
+    // SAFETY: No preconditions: it reads a `bool` of
+    // `kernel/kexec_file.c` that lives for the whole kernel run (once, with
+    // `READ_ONCE()`); without `CONFIG_KEXEC_SIG` the helper returns false.
+    unsafe { bindings::kexec_sig_enforced() }
+}
+
 /// Whether the running `kexec_file_load(2)` call asked for `KEXEC_FILE_DEBUG`.
 pub fn debug_enabled() -> bool {
     // SAFETY: `kexec_file_dbg_print` is a `bool` that lives for the whole

@@ -464,10 +464,13 @@ mod uki_loader {
 
     pub(super) struct Uki64;
 
-    /// Whether the image must be signed: `KEXEC_SIG_FORCE`, or a kernel
-    /// locked down against unsigned kexec (which logs that it refused).
+    /// Whether the image must be signed, as the core decides it in
+    /// `kimage_validate_signature()`: enforcement (`KEXEC_SIG_FORCE`, or set
+    /// at run time by IMA's architecture policy under Secure Boot), or a
+    /// kernel locked down against unsigned kexec (which logs that it
+    /// refused, so it is asked last).
     fn signatures_enforced() -> bool {
-        cfg!(CONFIG_KEXEC_SIG_FORCE) || kexec::kexec_locked_down()
+        kexec::kexec_sig_enforced() || kexec::kexec_locked_down()
     }
 
     /// The command line, NUL-terminated: the UKI's `.cmdline` text (without
