@@ -82,7 +82,7 @@ files_for() {
 	0009) echo Documentation/admin-guide/kexec-rust.rst ;;
 	esac
 }
-order=(0001 0002 0007 0003 0004 0005 0006 0011 0008 0009)
+order=(0001 0002 0012 0007 0003 0004 0005 0006 0011 0008 0009)
 # After the selftests commit, which adds what they build.
 after=(0010)
 
