@@ -52,7 +52,22 @@ def stub_end():
 
 
 def build(out, sections):
-    """objcopy the stub with `sections` [(name, bytes)] at increasing VMAs."""
+    """objcopy the stub with `sections` [(name, bytes)] at increasing VMAs.
+
+    How this differs from what ukify writes (ukify_layout() below), seen on
+    Debian's stub and the main test kernel: the sections come in the order
+    given (.osrel, .cmdline, .linux, .initrd: .linux is not last); the text
+    carries a NUL counted in VirtualSize; .linux's VirtualSize is its length
+    (ukify: the kernel's SizeOfImage, past its raw data); VMAs start at the
+    stub's end rounded up to 0x1000 and each section's rounded up to 0x1000
+    (ukify: the previous end rounded up to SectionAlignment, 0x200 here);
+    no .uname; the stub's .sbat is left as it is (ukify rewrites it in
+    place with a uki line added); objcopy keeps the stub's COFF symbol
+    table after the sections, so the file ends unaligned before signing
+    (ukify strips it); every new section is flagged initialized data
+    (ukify: code for .linux) and SizeOfInitializedData is unchanged (ukify
+    adds each VirtualSize).
+    """
     vma = (stub_end() + ALIGN - 1) & ~(ALIGN - 1)
     args = ["objcopy"]
     with tempfile.TemporaryDirectory() as tmp:
