@@ -65,8 +65,8 @@ def build(out, sections):
     place with a uki line added); objcopy keeps the stub's COFF symbol
     table after the sections, so the file ends unaligned before signing
     (ukify strips it); every new section is flagged initialized data
-    (ukify: code for .linux) and SizeOfInitializedData is unchanged (ukify
-    adds each VirtualSize).
+    (ukify: code for .linux) and SizeOfInitializedData grows by each
+    SizeOfRawData (ukify: by each VirtualSize).
     """
     vma = (stub_end() + ALIGN - 1) & ~(ALIGN - 1)
     args = ["objcopy"]
