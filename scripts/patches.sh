@@ -82,7 +82,7 @@ files_for() {
 	0009) echo Documentation/admin-guide/kexec-rust.rst ;;
 	esac
 }
-order=(0001 0002 0007 0003 0004 0005 0006 0011 0008 0009)
+order=(0001 0002 0012 0007 0003 0004 0005 0006 0011 0008 0009)
 # After the selftests commit, which adds what they build.
 after=(0010)
 
@@ -149,9 +149,11 @@ The hand-off (machine_kexec_prepare(), the control page) is prepared in
 Rust too, with the loaded image checked at load, where a refusal leaves
 the machine usable; machine_kexec() itself neither allocates nor fails.
 
-Loaders can also live in modules (patch 3), with a sample (patch 9).
-The purgatory's digest check can be built in Rust too (patch 8), on the
-SHA extensions where the CPU has them.
+Loaders can also live in modules (patch 4), with a sample (patch 10).
+The purgatory's digest check can be built in Rust too (patch 9), on the
+SHA extensions where the CPU has them. Patch 3 lets a loader read whether
+kexec signatures are enforced, including when IMA's architecture policy
+turned enforcement on at run time.
 
 Tested under QEMU: BIOS and UEFI guests, Secure Boot lockdown with the
 platform keyring, IMA, kdump, KASAN/kmemleak/lockdep, and differential

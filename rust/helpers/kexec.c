@@ -43,6 +43,13 @@ int rust_helper_security_locked_down(enum lockdown_reason what)
 }
 #endif
 
+#ifndef CONFIG_KEXEC_SIG
+bool rust_helper_kexec_sig_enforced(void)
+{
+	return kexec_sig_enforced();
+}
+#endif
+
 #ifndef CONFIG_ARCH_HAS_CC_PLATFORM
 bool rust_helper_cc_platform_has(enum cc_attr attr)
 {

@@ -18,7 +18,7 @@
 //! C header: [`include/linux/kexec.h`](srctree/include/linux/kexec.h)
 
 use crate::{
-    alloc::{flags::GFP_KERNEL, KBox, KVec, VVec},
+    alloc::{flags::GFP_KERNEL, KBox, KVVec, KVec, VVec},
     bindings,
     error::{code::*, from_result, to_result, Error, Result},
     prelude::*,
@@ -98,6 +98,20 @@ impl From<entries::HandoffError> for Error {
 pub fn kexec_locked_down() -> bool {
     // SAFETY: No preconditions.
     unsafe { bindings::security_locked_down(bindings::lockdown_reason_LOCKDOWN_KEXEC) != 0 }
+}
+
+/// Whether `kexec_file_load(2)` refuses an image whose signature does not
+/// verify: `KEXEC_SIG_FORCE`, or enforcement turned on at run time by IMA's
+/// architecture policy under Secure Boot (`set_kexec_sig_enforced()`).
+/// A kernel locked down against unsigned kexec refuses them too, without
+/// enforcement: see [`kexec_locked_down`].
+///
+/// C header: [`include/linux/kexec.h`](srctree/include/linux/kexec.h)
+pub fn kexec_sig_enforced() -> bool {
+    // SAFETY: No preconditions: it reads a `bool` of
+    // `kernel/kexec_file.c` that lives for the whole kernel run (once, with
+    // `READ_ONCE()`); without `CONFIG_KEXEC_SIG` the helper returns false.
+    unsafe { bindings::kexec_sig_enforced() }
 }
 
 /// Whether the running `kexec_file_load(2)` call asked for `KEXEC_FILE_DEBUG`.
@@ -401,6 +415,43 @@ fn parse_purgatory(blob: &[u8]) -> Result<purgatory::Purgatory<'_>> {
     })
 }
 
+/// The buffer of a segment the loader built ([`Load::add_owned_segment`]).
+pub enum SegmentBuf {
+    /// `kmalloc` memory: small buffers (the boot parameters).
+    Kmalloc(KVec<u8>),
+    /// `kvmalloc` memory: buffers that may be larger than `kmalloc` gives
+    /// (a UKI's initrd joined with the caller's).
+    Kvmalloc(KVVec<u8>),
+}
+
+impl SegmentBuf {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Self::Kmalloc(b) => b,
+            Self::Kvmalloc(b) => b,
+        }
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [u8] {
+        match self {
+            Self::Kmalloc(b) => b,
+            Self::Kvmalloc(b) => b,
+        }
+    }
+}
+
+impl From<KVec<u8>> for SegmentBuf {
+    fn from(b: KVec<u8>) -> Self {
+        Self::Kmalloc(b)
+    }
+}
+
+impl From<KVVec<u8>> for SegmentBuf {
+    fn from(b: KVVec<u8>) -> Self {
+        Self::Kvmalloc(b)
+    }
+}
+
 /// A segment whose contents are a buffer the loader built; returned by
 /// [`Load::add_owned_segment`] to reach the buffer again.
 #[derive(Debug, Clone, Copy)]
@@ -449,7 +500,7 @@ pub struct Load<'a> {
     kernel: &'a [u8],
     initrd: Option<&'a [u8]>,
     cmdline: &'a [u8],
-    owned: KVec<KVec<u8>>,
+    owned: KVec<SegmentBuf>,
     purgatory: Option<LoadedPurgatory>,
 }
 
@@ -536,18 +587,21 @@ impl<'a> Load<'a> {
     /// again, for what can only be written once the address is known.
     pub fn add_owned_segment(
         &mut self,
-        buf: KVec<u8>,
+        buf: impl Into<SegmentBuf>,
         memsz: usize,
         p: Placement,
     ) -> Result<OwnedSegment> {
+        let buf = buf.into();
         // Make room first: once placed, the buffer must be kept.
         self.owned.reserve(1, GFP_KERNEL)?;
+        let data = buf.as_slice();
         // SAFETY: `buf`'s heap storage is moved into `self.owned` below, in a
         // push that cannot fail (room reserved), and `self.owned` never
         // reallocates or frees its elements' storage before cleanup (type
-        // invariant); moving a `KVec` does not move its storage. If placing
-        // fails, nothing refers to `buf` and it is dropped.
-        let mem = unsafe { self.add_raw(buf.as_ptr(), buf.len(), memsz, p)? };
+        // invariant); moving a `SegmentBuf` (a `KVec` or a `KVVec`) does not
+        // move its storage. If placing fails, nothing refers to `buf` and it
+        // is dropped.
+        let mem = unsafe { self.add_raw(data.as_ptr(), data.len(), memsz, p)? };
         let index = self.owned.len();
         self.owned.push(buf, GFP_KERNEL)?;
         Ok(OwnedSegment { index, mem })
@@ -555,7 +609,7 @@ impl<'a> Load<'a> {
 
     /// The contents of a segment placed with [`Load::add_owned_segment`].
     pub fn segment_buf(&mut self, seg: OwnedSegment) -> &mut [u8] {
-        &mut self.owned[seg.index]
+        self.owned[seg.index].as_mut_slice()
     }
 
     /// Lays out, places and relocates the kernel's purgatory ([`purgatory`]),
@@ -755,7 +809,7 @@ pub trait Loader {
 /// What a successful `load` leaves in `image->image_loader_data`.
 struct Loaded<T: Loader> {
     data: T::Data,
-    _buffers: KVec<KVec<u8>>,
+    _buffers: KVec<SegmentBuf>,
 }
 
 /// The `struct kexec_file_ops` of a [`Loader`].

@@ -14,7 +14,7 @@
 
 use core::ops::Range;
 use kernel::{
-    alloc::{flags::GFP_KERNEL, KVec},
+    alloc::{flags::GFP_KERNEL, KVVec, KVec},
     c_str,
     error::code::*,
     kexec::{
@@ -46,8 +46,9 @@ enum Initrd {
     File,
     /// A range of the kernel file (a UKI's `.initrd`).
     KernelFile(Range<usize>),
-    /// A buffer built by the loader (a UKI's `.initrd` and the caller's).
-    Owned(KVec<u8>),
+    /// A buffer built by the loader (a UKI's `.initrd` and the caller's):
+    /// `kvmalloc` memory, as initrds are larger than `kmalloc` gives.
+    Owned(KVVec<u8>),
 }
 
 /// What a bzImage load takes: the bzImage (a range of the kernel file: all
@@ -470,29 +471,43 @@ mod uki_loader {
 
     pub(super) struct Uki64;
 
-    /// Whether the image must be signed: `KEXEC_SIG_FORCE`, or a kernel
-    /// locked down against unsigned kexec (which logs that it refused).
+    /// Whether the image must be signed, as the core decides it in
+    /// `kimage_validate_signature()`: enforcement (`KEXEC_SIG_FORCE`, or set
+    /// at run time by IMA's architecture policy under Secure Boot), or a
+    /// kernel locked down against unsigned kexec (which logs that it
+    /// refused, so it is asked last).
     fn signatures_enforced() -> bool {
-        cfg!(CONFIG_KEXEC_SIG_FORCE) || kexec::kexec_locked_down()
+        kexec::kexec_sig_enforced() || kexec::kexec_locked_down()
     }
 
-    /// The command line: the UKI's, with the caller's appended unless
+    /// The command line, NUL-terminated: the UKI's `.cmdline` text (without
+    /// a NUL: [`uki::Uki::cmdline`]), with the caller's appended unless
     /// signatures are enforced, where a caller's command line next to the
     /// UKI's is refused (`EPERM`): it is not covered by the signature.
+    /// Without a `.cmdline`, the caller's, as given (NUL included, or
+    /// empty).
     fn cmdline(embedded: Option<&[u8]>, caller: &[u8]) -> Result<KVec<u8>> {
-        let given = caller.iter().any(|&b| b != 0);
+        // The core checked that a caller's command line ends with a NUL;
+        // the kernel reads it up to the first one.
+        let text = caller.split(|&b| b == 0).next().unwrap_or(&[]);
         let mut out = KVec::new();
         match embedded {
-            Some(own) if given => {
+            Some(own) if !text.is_empty() => {
                 if signatures_enforced() {
                     pr_err!("UKI has a signed command line: a caller's command line is refused while signatures are enforced\n");
                     return Err(EPERM);
                 }
-                out.extend_from_slice(&own[..own.len() - 1], GFP_KERNEL)?;
-                out.push(b' ', GFP_KERNEL)?;
-                out.extend_from_slice(caller, GFP_KERNEL)?;
+                if !own.is_empty() {
+                    out.extend_from_slice(own, GFP_KERNEL)?;
+                    out.push(b' ', GFP_KERNEL)?;
+                }
+                out.extend_from_slice(text, GFP_KERNEL)?;
+                out.push(0, GFP_KERNEL)?;
             }
-            Some(own) => out.extend_from_slice(own, GFP_KERNEL)?,
+            Some(own) => {
+                out.extend_from_slice(own, GFP_KERNEL)?;
+                out.push(0, GFP_KERNEL)?;
+            }
             None => out.extend_from_slice(caller, GFP_KERNEL)?,
         }
         Ok(out)
@@ -514,7 +529,10 @@ mod uki_loader {
                 let pad = own.len().next_multiple_of(4) - own.len();
                 let len = own.len() + pad;
                 let len = len.checked_add(extra.len()).ok_or(ENOMEM)?;
-                let mut buf = KVec::with_capacity(len, GFP_KERNEL)?;
+                // kvmalloc: a real UKI's initrd (20-100 MiB) is far past
+                // what kmalloc gives (4 MiB); the core copies a segment
+                // from any kernel address, vmalloc memory included.
+                let mut buf = KVVec::with_capacity(len, GFP_KERNEL)?;
                 buf.extend_from_slice(own, GFP_KERNEL)?;
                 buf.extend_from_slice(&[0u8; 3][..pad], GFP_KERNEL)?;
                 buf.extend_from_slice(extra, GFP_KERNEL)?;

@@ -9,6 +9,20 @@
 //! arithmetic on every value from the file, and checks that the sections a
 //! loader uses lie inside the file without overlapping. It only uses
 //! `core`, so that the same code is tested and fuzzed on the host.
+//!
+//! A section's bytes are read the way systemd-stub reads them from a file:
+//! `min(VirtualSize, SizeOfRawData)` bytes at `PointerToRawData`. Both
+//! layouts in use are covered: `objcopy --add-section` gives `VirtualSize`
+//! = the data's length, `SizeOfRawData` that rounded up to `FileAlignment`;
+//! systemd's `ukify` does the same, but gives `.linux` the kernel's
+//! `SizeOfImage` as `VirtualSize`, larger than its raw data (in memory the
+//! bytes past the raw data are zeros, which a bzImage load does not need:
+//! the kernel's `init_size` says how much memory it takes), and writes
+//! `.cmdline` without a NUL. In memory every section is zero-filled from
+//! its raw data up to `VirtualSize`, so what a loader takes from the file is
+//! all there is: a text section (`.cmdline`) is its bytes up to the first
+//! NUL, if any; an `.initrd`'s zeros past its raw data would be skipped by
+//! the kernel's initramfs unpacker anyway.
 
 use super::errno::Errno;
 use super::pe::{layout, MZ_MAGIC, PE_MAGIC, PE_OPT_MAGIC_PE32, PE_OPT_MAGIC_PE32PLUS};
@@ -52,14 +66,10 @@ pub enum UkiError {
     DuplicateSection(usize),
     /// A UKI section's data runs past the end of the file.
     SectionPastEnd(usize),
-    /// A section declares more data than its raw data holds.
-    SectionLargerThanRaw(usize),
     /// Two UKI sections share bytes of the file.
     Overlap(usize, usize),
     /// UKI sections but no `.linux`.
     NoLinux,
-    /// The `.cmdline` section has no terminating NUL.
-    CmdlineNotTerminated,
 }
 
 impl UkiError {
@@ -67,7 +77,6 @@ impl UkiError {
     pub fn errno(self) -> Errno {
         match self {
             Self::NotUki | Self::NoLinux => Errno::ENOEXEC,
-            Self::CmdlineNotTerminated => Errno::EINVAL,
             _ => Errno::ELIBBAD,
         }
     }
@@ -83,18 +92,15 @@ impl core::fmt::Display for UkiError {
             Self::SectionPastEnd(i) => {
                 write!(f, "UKI section {} runs past the end of the file", name(i))
             }
-            Self::SectionLargerThanRaw(i) => {
-                write!(f, "UKI section {} is larger than its raw data", name(i))
-            }
             Self::Overlap(a, b) => write!(f, "UKI sections {} and {} overlap", name(a), name(b)),
             Self::NoLinux => f.write_str("UKI has no .linux section"),
-            Self::CmdlineNotTerminated => f.write_str("UKI .cmdline is not NUL-terminated"),
         }
     }
 }
 
-/// Where the UKI sections are in the file: byte ranges, `None` for a
-/// section the image does not have.
+/// Where the UKI sections are in the file: the byte ranges a loader reads
+/// (`min(VirtualSize, SizeOfRawData)` bytes at `PointerToRawData`), `None`
+/// for a section the image does not have.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Uki {
     /// One range per entry of [`SECTIONS`].
@@ -112,12 +118,24 @@ impl Uki {
         self.sections[INITRD].clone()
     }
 
-    /// The command line of the `.cmdline` section, if any: its bytes up to
-    /// and including the first NUL.
+    /// The command line of the `.cmdline` section, if any: its text, without
+    /// a NUL (the section's bytes up to the first NUL, or all of them: ukify
+    /// writes none, systemd-stub reads the section by its size).
+    ///
+    /// ```
+    /// use kernel::kexec::uki::Uki;
+    ///
+    /// let image = b"console=ttyS0\0\0\0quiet";
+    /// let mut u = Uki { sections: Default::default() };
+    /// assert_eq!(u.cmdline(image), None);
+    /// u.sections[2] = Some(0..16);
+    /// assert_eq!(u.cmdline(image), Some(&b"console=ttyS0"[..]));
+    /// u.sections[2] = Some(16..21);
+    /// assert_eq!(u.cmdline(image), Some(&b"quiet"[..]));
+    /// ```
     pub fn cmdline<'a>(&self, image: &'a [u8]) -> Option<&'a [u8]> {
         let s = image.get(self.sections[CMDLINE].clone()?)?;
-        let nul = s.iter().position(|&b| b == 0)?;
-        s.get(..=nul)
+        s.split(|&b| b == 0).next()
     }
 }
 
@@ -160,9 +178,14 @@ fn section_table(image: &[u8]) -> Option<(usize, usize, usize)> {
 ///
 /// Anything that is not a PE file with at least one UKI section is
 /// [`UkiError::NotUki`] (a signed bzImage is a PE file without them). A
-/// section's data is its `virtual_size` bytes at `data_addr` (what
-/// systemd-stub reads), which must be inside the file and within its raw
-/// data.
+/// section's data is `min(VirtualSize, SizeOfRawData)` bytes at
+/// `PointerToRawData` (what systemd-stub reads from a file), which must be
+/// inside the file; a `VirtualSize` past the raw data is not refused
+/// (ukify's `.linux` has one), nor a `.cmdline` without a NUL (ukify
+/// writes none). Refused: a section table past `SizeOfHeaders`, a UKI
+/// section twice (systemd-stub takes the first, a reader of the signed file
+/// might take the other), data past the end of the file, two UKI sections
+/// sharing bytes, no `.linux`.
 ///
 /// ```
 /// use kernel::kexec::uki::{parse, UkiError};
@@ -186,14 +209,13 @@ pub fn parse(image: &[u8]) -> Result<Uki, UkiError> {
             return Err(UkiError::DuplicateSection(k));
         }
         let field = |off| le32(image, h + off).map(|v| v as usize).unwrap_or(0);
-        let (size, raw, at) = (
+        let (vsize, raw, at) = (
             field(SEC_VIRTUAL_SIZE),
             field(SEC_RAW_DATA_SIZE),
             field(SEC_DATA_ADDR),
         );
-        if size > raw {
-            return Err(UkiError::SectionLargerThanRaw(k));
-        }
+        // What is in the file; in memory, zeros follow up to `vsize`.
+        let size = vsize.min(raw);
         let end = at.checked_add(size).ok_or(UkiError::SectionPastEnd(k))?;
         if end > image.len() {
             return Err(UkiError::SectionPastEnd(k));
@@ -220,9 +242,5 @@ pub fn parse(image: &[u8]) -> Result<Uki, UkiError> {
     if sections[LINUX].is_none() {
         return Err(UkiError::NoLinux);
     }
-    let uki = Uki { sections };
-    if uki.sections[CMDLINE].is_some() && uki.cmdline(image).is_none() {
-        return Err(UkiError::CmdlineNotTerminated);
-    }
-    Ok(uki)
+    Ok(Uki { sections })
 }

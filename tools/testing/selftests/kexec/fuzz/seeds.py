@@ -298,8 +298,10 @@ def purgatory_seeds():
         yield "real-purgatory.ro", REAL_PURGATORY.read_bytes()
 
 
-def uki(secs):
-    """A PE32+ file laid out as objcopy lays out a UKI (see the host tests)."""
+def uki(secs, vsize=None):
+    """A PE32+ file laid out as objcopy lays out a UKI (see the host tests);
+    vsize: {name: VirtualSize} for sections whose VirtualSize is not their
+    length (ukify gives .linux the kernel's SizeOfImage)."""
     img = bytearray(0x400)
     img[0:2] = b"MZ"
     put(img, 0x3C, "I", 0x40)
@@ -314,7 +316,7 @@ def uki(secs):
         img += data + bytes(raw - len(data))
         h = 0x58 + 240 + 40 * i
         img[h:h + len(name)] = name
-        put(img, h + 8, "I", len(data))
+        put(img, h + 8, "I", (vsize or {}).get(name, len(data)))
         put(img, h + 16, "I", raw)
         put(img, h + 20, "I", at)
     return bytes(img)
@@ -324,6 +326,11 @@ def uki_seeds():
     linux = bzimage()
     yield "uki", uki([(b".osrel", b"ID=t\n"), (b".cmdline", b"console=ttyS0\0"),
                       (b".linux", linux), (b".initrd", b"070701")])
+    # ukify's way: no NUL after the command line, .linux last, its
+    # VirtualSize past its raw data.
+    yield "uki-ukify", uki([(b".osrel", b"ID=t\n"), (b".cmdline", b"console=ttyS0"),
+                            (b".uname", b"6.12"), (b".initrd", b"070701"), (b".linux", linux)],
+                           vsize={b".linux": len(linux) + 0x40000})
     yield "uki-minimal", uki([(b".linux", linux)])
     yield "uki-no-linux", uki([(b".cmdline", b"x\0")])
     yield "uki-all", uki([(n, b"d\0") for n in (b".linux", b".initrd", b".cmdline", b".osrel",

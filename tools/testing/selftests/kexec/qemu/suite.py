@@ -1547,11 +1547,41 @@ def uki_extra_initrd():
     expect(b.has(f"uki extra {x}"), f"stage 2 lacks the caller's initrd (/extra = {x})", b)
 
 
+@case
+def uki_ukify_layout():
+    """A signed UKI laid out as systemd's ukify writes it (mkuki.py
+    ukify_layout: no NUL after .cmdline, .sbat, .uname, .linux last with
+    VirtualSize = the kernel's SizeOfImage, past its raw data) kexecs into
+    stage 2 with its embedded command line and initrd."""
+    b = kt.boot("uki_ukify_layout", "kt.test=uki kt.uki=ukify")
+    uki_stage2(b)
+    expect(b.has("uki layout ukify"), "stage 2 lacks kt.layout=ukify of the embedded command line", b)
+    t, _ = b.first(r"KT: stage 2 reached")
+    print(f"# ukify layout: stage 2 at {t:.1f} s with the embedded .cmdline (no NUL) and .initrd", flush=True)
+
+
+@case
+def uki_large_initrd():
+    """A UKI with a 32 MiB embedded .initrd and an 8 MiB initrd of the
+    caller's: both are joined, loaded and unpacked; stage 2 sees the
+    embedded /uki_big (sha256 checked) and the caller's /caller_big and
+    /extra."""
+    x = kt.nonce()
+    b = kt.boot("uki_large_initrd", f"kt.test=uki kt.uki=large kt.extra={x}", timeout=300)
+    uki_stage2(b)
+    expect(b.has("uki big ok"), "stage 2 lacks the embedded 32 MiB /uki_big (or its sha256 differs)", b)
+    expect(b.has(f"uki extra {x}"), f"stage 2 lacks the caller's /extra = {x}", b)
+    expect(b.has(f"uki caller_big {8 << 20}"), "stage 2 lacks the caller's 8 MiB /caller_big", b)
+    t, _ = b.first(r"KT: stage 2 reached")
+    print(f"# 32 MiB embedded + 8 MiB caller initrd: stage 2 at {t:.1f} s, both parts unpacked", flush=True)
+
+
 def uki_rows(b):
     res, msgs = {}, {}
     for _, m in b.markers():
         w = m.split(" ", 2)
-        if w[0] == "uki" and len(w) == 3 and w[1] not in ("stage", "extra"):
+        if w[0] == "uki" and len(w) == 3 and w[1] not in ("stage", "extra", "layout", "big", "caller_big",
+                                                           "caller_initrd"):
             r = w[2].split()[0]
             res[w[1]] = "OK" if r == "ok" else r.split("=")[-1]
         elif w[0] == "ukimsg" and len(w) == 3:

@@ -5,6 +5,9 @@
 #   boot     kexec the signed UKI, no initrd, no command line
 #   extra    the same with an initrd of our own, /extra holding kt.extra
 #   secboot  kexec the db-signed UKI (Secure Boot guests)
+#   ukify    kexec the UKI laid out as systemd's ukify writes it
+#   large    kexec the ukify-layout UKI with a 32 MiB .initrd, with an
+#            initrd of our own: /extra (kt.extra) and 8 MiB of /caller_big
 #   matrix   load each signed/tampered UKI, with and without a command line
 #   debug    load each malformed UKI, one with a command line of ours, a
 #            plain bzImage and a file that is not PE
@@ -16,6 +19,12 @@ dir=/mnt/images/uki
 if [ "$stage" != 1 ]; then
 	echo "KT: uki stage $stage cmdline $(sha256sum /proc/cmdline | cut -c1-16)"
 	[ -f /extra ] && echo "KT: uki extra $(cat /extra)"
+	layout=$(arg kt.layout) && echo "KT: uki layout $layout"
+	if want=$(arg kt.big); then
+		got=$(sha256sum /uki_big 2>/dev/null | cut -d' ' -f1)
+		if [ "$got" = "$want" ]; then echo "KT: uki big ok"; else echo "KT: uki big bad '$got'"; fi
+	fi
+	[ -f /caller_big ] && echo "KT: uki caller_big $(wc -c </caller_big)"
 	mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 	[ -f /sys/kernel/security/lockdown ] && echo "KT: lockdown $(cat /sys/kernel/security/lockdown)"
 	return 0
@@ -35,9 +44,10 @@ try() {
 }
 
 case "$(arg kt.uki)" in
-boot|secboot)
+boot|secboot|ukify)
 	f=$dir/signed
 	[ "$(arg kt.uki)" = secboot ] && f=$dir/db_signed
+	[ "$(arg kt.uki)" = ukify ] && f=$dir/ukify_signed
 	dmesg -c >/dev/null
 	kt_load load $f -d -n && { show_loader_log; kt_load exec; }
 	show_loader_log
@@ -48,6 +58,17 @@ extra)
 	(cd /tmp/x && echo extra | cpio -o -H newc 2>/dev/null) >/tmp/extra.cpio
 	dmesg -c >/dev/null
 	kt_load load $dir/signed -d -n -i /tmp/extra.cpio && { show_loader_log; kt_load exec; }
+	show_loader_log
+	echo "KT: fail"
+	;;
+large)
+	rm -rf /tmp/x && mkdir /tmp/x && arg kt.extra >/tmp/x/extra
+	dd if=/dev/urandom of=/tmp/x/caller_big bs=1M count=8 iflag=fullblock 2>/dev/null
+	(cd /tmp/x && printf 'extra\ncaller_big\n' | cpio -o -H newc 2>/dev/null) >/tmp/extra.cpio
+	rm -rf /tmp/x
+	echo "KT: uki caller_initrd $(wc -c </tmp/extra.cpio)"
+	dmesg -c >/dev/null
+	kt_load load $dir/large_signed -d -n -i /tmp/extra.cpio && { show_loader_log; kt_load exec; }
 	show_loader_log
 	echo "KT: fail"
 	;;
