@@ -981,12 +981,30 @@ unsafe impl Sync for Registration {}
 
 impl Registration {
     /// Registers `ops` as a loader of `module`.
-    pub fn register(module: &'static crate::ThisModule, ops: &'static FileOps) -> Result<Self> {
+    ///
+    /// # Safety
+    ///
+    /// The returned value must be dropped before `module` is unloaded: not
+    /// leaked (`core::mem::forget`, a reference cycle) nor kept anywhere
+    /// that outlives the module. In a module, `'static` data (`ops`, the
+    /// code its functions point to, `module`) lives only until the module
+    /// is unloaded; a registration left behind would have the core call
+    /// freed code. A field of the module's own struct, as
+    /// [`module_kexec_loader!`](crate::module_kexec_loader) declares it,
+    /// meets this: the module's struct is dropped at unload, and when
+    /// `init` fails after registering, the value is dropped before `init`
+    /// returns.
+    pub unsafe fn register(
+        module: &'static crate::ThisModule,
+        ops: &'static FileOps,
+    ) -> Result<Self> {
         let loader: Pin<KBox<Opaque<bindings::kexec_file_loader>>> =
             KBox::pin(Opaque::uninit(), GFP_KERNEL)?;
         let p = loader.get();
         // SAFETY: `p` points to the pinned heap allocation, valid for a write
-        // of the whole struct; `ops` and `module` live forever.
+        // of the whole struct. `ops` and `module` live until the module is
+        // unloaded, and the registration is gone by then (the function's
+        // safety requirement).
         unsafe {
             p.write(bindings::kexec_file_loader {
                 ops: &ops.0,
@@ -1040,9 +1058,11 @@ macro_rules! module_kexec_loader {
 
             impl $crate::Module for Module {
                 fn init(module: &'static $crate::ThisModule) -> $crate::error::Result<Self> {
-                    Ok(Module {
-                        _reg: $crate::kexec::Registration::register(module, &OPS)?,
-                    })
+                    // SAFETY: the registration is a field of the module's
+                    // struct, which is dropped when the module is unloaded,
+                    // and is never moved out of it.
+                    let reg = unsafe { $crate::kexec::Registration::register(module, &OPS)? };
+                    Ok(Module { _reg: reg })
                 }
             }
         };
