@@ -82,6 +82,9 @@ mkcpio "$root" "$out/stage1.cpio"
 
 cp -r "$out/images/bad" "$out/images/unbootable" "$root/images/"
 [ -z "$keys" ] || cp -r "$out/images/sig" "$out/images/uki" "$root/images/"
+# The UKI with a 32 MiB .initrd is for the main guest's uki_large_initrd
+# only: the debug (--corpus) and distro (--db) disks leave it out.
+[ -z "$corpus$db" ] || rm -f "$root/images/uki/large_signed"
 if [ -n "$corpus" ]; then
 	python3 "$here/mkcorpus.py" "$kernel" "$out/images/corpus"
 	cp -r "$out/images/corpus" "$root/images/"

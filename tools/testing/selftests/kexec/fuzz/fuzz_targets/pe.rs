@@ -12,7 +12,7 @@
 mod common;
 
 use common::get_u32;
-use kexec_parsers::pe::{layout, parse, PeError, PeSignature, ASN1_CONS_SEQ};
+use kexec_parsers::pe::{check_sections, layout, parse, PeError, PeSignature, ASN1_CONS_SEQ};
 use libfuzzer_sys::fuzz_target;
 
 use std::fmt::Write;
@@ -22,10 +22,34 @@ fuzz_target!(|data: &[u8]| {
     // The same bytes give the same answer.
     assert_eq!(res, parse(data), "parse is not deterministic");
     match res {
-        Ok(sig) => check_sig(data, &sig),
+        Ok(sig) => {
+            check_sig(data, &sig);
+            // What the digest stage takes on trust: when accepted, every
+            // section with raw data lies inside the image.
+            match check_sections(data, &sig) {
+                Ok(()) => check_sections_inside(data, &sig),
+                Err(e) => {
+                    assert!(
+                        matches!(e, PeError::NoSections | PeError::SectionPastEnd),
+                        "{e:?}"
+                    );
+                    check_err(e);
+                }
+            }
+        }
         Err(e) => check_err(e),
     }
 });
+
+fn check_sections_inside(img: &[u8], s: &PeSignature) {
+    assert!(s.n_sections > 0);
+    for i in 0..usize::from(s.n_sections) {
+        let h = s.sections_offset + i * layout::SECTION_HEADER_SIZE;
+        let size = get_u32(img, h + layout::SEC_RAW_DATA_SIZE) as usize;
+        let addr = get_u32(img, h + layout::SEC_DATA_ADDR) as usize;
+        assert!(size == 0 || addr + size <= img.len(), "section {i}: {addr:#x}+{size:#x}");
+    }
+}
 
 fn check_sig(img: &[u8], s: &PeSignature) {
     let len = img.len();
