@@ -8,7 +8,8 @@ QEMU := tools/testing/selftests/kexec/qemu
 # main: the Rust loader, KUnit, memory hotplug, kdump, signed kexec with
 #       KEXEC_SIG_FORCE (the images it kexecs are signed with the test key,
 #       its bzImage is a PE);
-# debug: KASAN, kmemleak, UBSAN, lockdep; signed kexec not forced, no EFI
+# debug: KASAN, kmemleak, UBSAN, lockdep, the lockdown LSM (off at boot);
+#       signed kexec not forced, no EFI
 #       or ACPI (it loads images made from the main kernel's bzImage, and
 #       kexecs only into the sample loader's flat image); the sample
 #       loader as a module.
